@@ -1,0 +1,121 @@
+package api
+
+import "time"
+
+// Paths of the API endpoints (HTTP over the unix socket).
+const (
+	PathStatus  = "/v1/status"
+	PathPaths   = "/v1/paths"
+	PathLinks   = "/v1/links"
+	PathPeers   = "/v1/peers"
+	PathPin     = "/v1/pin"
+	PathUnpin   = "/v1/unpin"
+	PathBGP     = "/v1/bgp"
+	PathDrain   = "/v1/drain"
+	PathUndrain = "/v1/undrain"
+	PathFilters = "/v1/filters"
+	PathRate    = "/v1/ratelimits"
+	PathXDP     = "/v1/xdp"
+)
+
+// Status summarises a running argod.
+type Status struct {
+	PoP        string    `json:"pop"`
+	ID         uint16    `json:"id"`
+	Version    string    `json:"version"`
+	ConfigFile string    `json:"config_file"`
+	Started    time.Time `json:"started"`
+	UptimeSec  float64   `json:"uptime_sec"`
+	Peers      int       `json:"peers"`
+	PeersUp    int       `json:"peers_up"`
+	Links      int       `json:"links"`
+	// Reachable counts destinations with a route.
+	Reachable  int      `json:"reachable"`
+	Members    []Member `json:"members"`
+	Generation uint64   `json:"route_generation"`
+	Healthy    bool     `json:"healthy"`
+	Health     string   `json:"health"`
+	Reloads    uint64   `json:"reloads"`
+	LastReload string   `json:"last_reload,omitempty"`
+}
+
+// Member is a gossip member as memberlist sees it.
+type Member struct {
+	Name    string `json:"name"`
+	ID      uint16 `json:"id"`
+	Address string `json:"address"`
+	State   string `json:"state"`
+}
+
+// Link is one directed link of the graph with its latest measurement.
+type Link struct {
+	From     string  `json:"from"`
+	To       string  `json:"to"`
+	FromID   uint16  `json:"from_id"`
+	ToID     uint16  `json:"to_id"`
+	Up       bool    `json:"up"`
+	RTTMs    float64 `json:"rtt_ms"`
+	JitterMs float64 `json:"jitter_ms"`
+	Loss     float64 `json:"loss"`
+	// CostMs is the edge cost pathcalc uses (effective latency).
+	CostMs float64 `json:"cost_ms"`
+	BiasMs float64 `json:"bias_ms,omitempty"`
+	// AgeSec is the age of the data: since the local measurement for this
+	// PoP's own links, since the table was received for gossiped ones.
+	AgeSec float64 `json:"age_sec"`
+	// Source is "local" (this PoP's prober) or "gossip".
+	Source string `json:"source"`
+}
+
+// Route is the path chosen to one destination and why.
+type Route struct {
+	Dst       string `json:"dst"`
+	DstID     uint16 `json:"dst_id"`
+	Reachable bool   `json:"reachable"`
+	// Path lists PoP names from this PoP to the destination.
+	Path   []string `json:"path,omitempty"`
+	CostMs float64  `json:"cost_ms"`
+	// RTTMs, LossRatio and JitterMs are the measured figures along Path
+	// (sums of the links' RTT and jitter; the combined loss).
+	RTTMs     float64 `json:"rtt_ms"`
+	LossRatio float64 `json:"loss"`
+	JitterMs  float64 `json:"jitter_ms"`
+	// Probe* are the whole-path figures measured by in-band path probes,
+	// when the data plane runs them.
+	ProbeRTTMs *float64 `json:"probe_rtt_ms,omitempty"`
+	ProbeLoss  *float64 `json:"probe_loss,omitempty"`
+	// DirectCostMs is the cost of the direct link (DirectUp false: down or
+	// unmeasured).
+	DirectCostMs float64   `json:"direct_cost_ms"`
+	DirectUp     bool      `json:"direct_up"`
+	GainMs       float64   `json:"gain_ms"`
+	GainPct      float64   `json:"gain_pct"`
+	Since        time.Time `json:"since"`
+	HeldSec      float64   `json:"held_sec"`
+	Reason       string    `json:"reason"`
+	Pinned       bool      `json:"pinned"`
+	Backups      []Backup  `json:"backups,omitempty"`
+}
+
+// Backup is a precomputed alternative path.
+type Backup struct {
+	Path   []string `json:"path"`
+	CostMs float64  `json:"cost_ms"`
+}
+
+// PinRequest pins the route to Dst via the relay PoPs Via (names, in order;
+// empty means the direct link).
+type PinRequest struct {
+	Dst string   `json:"dst"`
+	Via []string `json:"via"`
+}
+
+// UnpinRequest removes the pin of Dst.
+type UnpinRequest struct {
+	Dst string `json:"dst"`
+}
+
+// Error is the body of every non-2xx answer.
+type Error struct {
+	Error string `json:"error"`
+}

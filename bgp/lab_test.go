@@ -1,0 +1,371 @@
+package bgp
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/vishvananda/netns"
+)
+
+// The lab: a router network namespace running BIRD 2, joined by one veth
+// pair to the test's own (root) namespace, where the speakers run
+// in-process. Addresses: 198.19.<S>.0/24 and 2001:db8:b9<S>::/64 with a
+// per-lab <S>; the speakers use .1, .2 (and ::1, ::2), the router .254 and
+// .253 (::fe).
+
+const (
+	labASNRouter  = 65000
+	labASNSpeaker = 65001
+)
+
+var (
+	labMu    sync.Mutex
+	labCount int
+)
+
+// lab is one router namespace with BIRD.
+type lab struct {
+	t        *testing.T
+	ns       string
+	hostIf   string
+	routerIf string
+	subnet   int
+	dir      string
+	sock     string
+	logs     *lockedBuffer
+}
+
+// requireRoot skips the test when not running as root.
+func requireRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: creates network namespaces and runs BIRD")
+	}
+	for _, bin := range []string{"ip", "bird", "birdc"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Fatalf("%s not found: install iproute2 and bird2 (Debian packages)", bin)
+		}
+	}
+}
+
+// run runs a command and fails the test on error.
+func run(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// newLab creates the namespace and the veth pair; cleanup is registered
+// before each step so that a failure half-way leaves nothing behind.
+func newLab(t *testing.T) *lab {
+	requireRoot(t)
+	labMu.Lock()
+	labCount++
+	n := labCount
+	subnet := -1
+	pid := os.Getpid()
+	for i := 0; i < 90; i++ {
+		s := 160 + (pid/7+n*13+i)%90
+		out, _ := exec.Command("ip", "-4", "addr", "show", "to", fmt.Sprintf("198.19.%d.0/24", s)).CombinedOutput()
+		if len(bytes.TrimSpace(out)) == 0 {
+			subnet = s
+			break
+		}
+	}
+	labMu.Unlock()
+	if subnet < 0 {
+		t.Fatal("no free 198.19.x.0/24 subnet for the lab")
+	}
+	l := &lab{
+		t:        t,
+		ns:       fmt.Sprintf("argobgp-%d-%d", pid, n),
+		hostIf:   fmt.Sprintf("bgh%d%d", pid%100000, n),
+		routerIf: fmt.Sprintf("bgr%d%d", pid%100000, n),
+		subnet:   subnet,
+		dir:      t.TempDir(),
+		logs:     &lockedBuffer{},
+	}
+	l.sock = filepath.Join(l.dir, "bird.ctl")
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("speaker logs:\n%s", l.logs.String())
+			if out, err := os.ReadFile(filepath.Join(l.dir, "bird.log")); err == nil {
+				t.Logf("BIRD log:\n%s", out)
+			}
+		}
+	})
+
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", l.ns).Run() })
+	run(t, "ip", "netns", "add", l.ns)
+	t.Cleanup(func() { exec.Command("ip", "link", "del", l.hostIf).Run() })
+	run(t, "ip", "link", "add", l.hostIf, "type", "veth", "peer", "name", l.routerIf, "netns", l.ns)
+	for _, host := range []byte{1, 2} {
+		run(t, "ip", "addr", "add", l.addr(host).String()+"/24", "dev", l.hostIf)
+		run(t, "ip", "-6", "addr", "add", l.addr6(host).String()+"/64", "dev", l.hostIf, "nodad")
+	}
+	run(t, "ip", "link", "set", l.hostIf, "up")
+	for _, host := range []byte{254, 253} {
+		run(t, "ip", "-n", l.ns, "addr", "add", l.addr(host).String()+"/24", "dev", l.routerIf)
+	}
+	run(t, "ip", "-n", l.ns, "-6", "addr", "add", l.addr6(254).String()+"/64", "dev", l.routerIf, "nodad")
+	run(t, "ip", "-n", l.ns, "link", "set", l.routerIf, "up")
+	run(t, "ip", "-n", l.ns, "link", "set", "lo", "up")
+	return l
+}
+
+// addr is 198.19.<subnet>.host.
+func (l *lab) addr(host byte) netip.Addr {
+	return netip.AddrFrom4([4]byte{198, 19, byte(l.subnet), host})
+}
+
+// addr6 is 2001:db8:b9<subnet>::host.
+func (l *lab) addr6(host byte) netip.Addr {
+	return netip.MustParseAddr(fmt.Sprintf("2001:db8:b9%02x::%x", l.subnet, host))
+}
+
+// birdPeer describes one BGP protocol in the BIRD configuration.
+type birdPeer struct {
+	name     string
+	addr     netip.Addr // the speaker
+	local    netip.Addr // BIRD's address (default .254)
+	localAS  uint32     // BIRD's AS on this session (default labASNRouter)
+	noExport bool       // export nothing (default: the static origins)
+	password string
+	ttlSec   bool
+}
+
+// startBird writes the BIRD configuration and starts BIRD in the router
+// namespace. Unless noExport is set, BIRD exports the static origin
+// prefixes 198.51.100.0/24 and 2001:db8:5100::/48 to the peer; it imports
+// everything.
+func (l *lab) startBird(peers []birdPeer) {
+	t := l.t
+	var b strings.Builder
+	fmt.Fprintf(&b, "log \"%s\" all;\nrouter id %s;\n", filepath.Join(l.dir, "bird.log"), l.addr(254))
+	b.WriteString("protocol device { scan time 1; }\n")
+	b.WriteString("protocol static origins { ipv4; route 198.51.100.0/24 blackhole; }\n")
+	b.WriteString("protocol static origins6 { ipv6; route 2001:db8:5100::/48 blackhole; }\n")
+	b.WriteString("template bgp speaker {\n  hold time 3; keepalive time 1; connect retry time 1; connect delay time 1; error wait time 1, 2;\n}\n")
+	for _, p := range peers {
+		local, as := p.local, p.localAS
+		if !local.IsValid() {
+			local = l.addr(254)
+		}
+		if as == 0 {
+			as = labASNRouter
+		}
+		export4, export6 := `where proto = "origins"`, `where proto = "origins6"`
+		if p.noExport {
+			export4, export6 = "none", "none"
+		}
+		fmt.Fprintf(&b, "protocol bgp %s from speaker {\n  local %s as %d;\n  neighbor %s as %d;\n", p.name, local, as, p.addr, labASNSpeaker)
+		fmt.Fprintf(&b, "  ipv4 { import all; export %s; };\n  ipv6 { import all; export %s; next hop address %s; };\n", export4, export6, l.addr6(254))
+		if p.password != "" {
+			fmt.Fprintf(&b, "  password \"%s\";\n", p.password)
+		}
+		if p.ttlSec {
+			b.WriteString("  ttl security on;\n")
+		}
+		b.WriteString("}\n")
+	}
+	conf := filepath.Join(l.dir, "bird.conf")
+	if err := os.WriteFile(conf, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("ip", "netns", "exec", l.ns, "bird", "-f", "-c", conf, "-s", l.sock)
+	out, err := os.Create(filepath.Join(l.dir, "bird.stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting BIRD: %v", err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		out.Close()
+	})
+	waitFor(t, 10*time.Second, "BIRD control socket", func() bool {
+		_, err := l.birdc("show status")
+		return err == nil
+	})
+}
+
+// birdc runs one BIRD CLI command.
+func (l *lab) birdc(args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "birdc", append([]string{"-s", l.sock}, args...)...).CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("birdc %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+	return string(out), nil
+}
+
+// routes returns BIRD's routes (all tables).
+func (l *lab) routes() []birdRoute {
+	l.t.Helper()
+	out, err := l.birdc("show", "route", "all")
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	return parseBirdRoutes(out)
+}
+
+// routeVia returns BIRD's route for prefix learned from protocol proto.
+func (l *lab) routeVia(prefix, proto string) (birdRoute, bool) {
+	for _, r := range l.routes() {
+		if r.prefix == prefix && r.proto == proto {
+			return r, true
+		}
+	}
+	return birdRoute{}, false
+}
+
+// protocolState returns BIRD's view of a protocol ("Established", ...).
+func (l *lab) protocolState(name string) string {
+	out, err := l.birdc("show", "protocols", name)
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 6 && f[0] == name {
+			return f[len(f)-1]
+		}
+	}
+	return ""
+}
+
+// speakerConfig is the configuration of speaker host (1 = A, 2 = B) in
+// the lab with short timers.
+func (l *lab) speakerConfig(host byte) Config {
+	return Config{
+		ASN:        labASNSpeaker,
+		RouterID:   l.addr(host),
+		ListenAddr: l.addr(host),
+		ListenPort: NoListener,
+		Neighbors: []Neighbor{{
+			Address:      l.addr(254),
+			PeerASN:      labASNRouter,
+			HoldTime:     3 * time.Second,
+			Keepalive:    time.Second,
+			ConnectRetry: time.Second,
+			LocalAddress: l.addr(host),
+		}},
+		Anycast: []Announcement{
+			{Prefix: netip.MustParsePrefix("192.0.2.0/24"), Communities: []string{"65001:100", "65001:7:8"}},
+			{Prefix: netip.MustParsePrefix("2001:db8:a0::/48")},
+		},
+		NextHop6:        l.addr6(host),
+		HoldDown:        2 * time.Second,
+		DrainGrace:      3 * time.Second,
+		StateFile:       filepath.Join(l.dir, fmt.Sprintf("speaker%d.json", host)),
+		ShutdownTimeout: 5 * time.Second,
+	}
+}
+
+// newSpeaker creates a speaker that logs into the lab's log; it is shut
+// down at cleanup.
+func (l *lab) newSpeaker(name string, cfg Config) (*Speaker, *prometheus.Registry) {
+	t := l.t
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	log := slog.New(slog.NewTextHandler(l.logs, &slog.HandlerOptions{Level: slog.LevelInfo})).With("speaker", name)
+	s, err := New(cfg, log, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Shutdown(context.Background()) })
+	return s, reg
+}
+
+// startSpeaker creates and starts a speaker; it is shut down at cleanup.
+func (l *lab) startSpeaker(name string, cfg Config) (*Speaker, *prometheus.Registry) {
+	l.t.Helper()
+	s, reg := l.newSpeaker(name, cfg)
+	if err := s.Start(context.Background()); err != nil {
+		l.t.Fatal(err)
+	}
+	return s, reg
+}
+
+// waitFor polls cond every 20ms until it holds or the timeout passes, and
+// returns how long it took.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !cond() {
+		if time.Since(start) > timeout {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return time.Since(start)
+}
+
+// dialFrom opens a TCP connection from local, inside network namespace ns,
+// to remote. The socket is created on a thread switched into ns, so it
+// lives there even after the thread switches back.
+func dialFrom(t *testing.T, ns string, local, remote netip.AddrPort) net.Conn {
+	t.Helper()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	orig, err := netns.Get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer orig.Close()
+	target, err := netns.GetFromName(ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	if err := netns.Set(target); err != nil {
+		t.Fatal(err)
+	}
+	d := net.Dialer{LocalAddr: net.TCPAddrFromAddrPort(local), Timeout: 3 * time.Second}
+	conn, dialErr := d.Dial("tcp", remote.String())
+	if err := netns.Set(orig); err != nil {
+		panic(fmt.Sprintf("cannot return to the original network namespace: %v", err)) // the thread is unusable
+	}
+	if dialErr != nil {
+		t.Fatalf("dial %s -> %s in %s: %v", local, remote, ns, dialErr)
+	}
+	return conn
+}
+
+// lockedBuffer is a goroutine-safe log sink.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,107 @@
+package bgp
+
+import (
+	"context"
+	"net/netip"
+	"slices"
+
+	api "github.com/osrg/gobgp/v3/api"
+)
+
+// LearnedPrefixes returns the origin prefixes currently learned from the
+// LearnOrigins neighbours, sorted.
+func (s *Speaker) LearnedPrefixes() []netip.Prefix {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.learned)
+}
+
+// OnLearned registers fn to receive the complete, sorted set of learned
+// origin prefixes each time it changes. fn runs on a speaker goroutine, one
+// call at a time; it must not block for long. Register it before Start to
+// see every change.
+func (s *Speaker) OnLearned(fn func(prefixes []netip.Prefix)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onLearned = fn
+}
+
+// learnLoop recomputes the learned set whenever the RIB changes.
+func (s *Speaker) learnLoop(ctx context.Context) {
+	defer s.bg.Done()
+	for {
+		select {
+		case <-s.learnKick:
+		case <-ctx.Done():
+			return
+		}
+		set, err := s.listLearned(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("bgp: listing learned prefixes", "err", err)
+			}
+			continue
+		}
+		s.mu.Lock()
+		changed := !slices.Equal(set, s.learned)
+		if changed {
+			s.learned = set
+		}
+		fn := s.onLearned
+		s.mu.Unlock()
+		if !changed {
+			continue
+		}
+		s.m.learned.Set(float64(len(set)))
+		s.log.Info("bgp learned origin prefixes changed", "count", len(set), "prefixes", set)
+		if fn != nil {
+			fn(slices.Clone(set))
+		}
+	}
+}
+
+// listLearned returns the best paths in the global RIB that came from a
+// LearnOrigins neighbour, minus anything overlapping an anycast prefix.
+func (s *Speaker) listLearned(ctx context.Context) ([]netip.Prefix, error) {
+	var set []netip.Prefix
+	for _, fam := range []*api.Family{familyV4, familyV6} {
+		err := s.srv.ListPath(ctx, &api.ListPathRequest{TableType: api.TableType_GLOBAL, Family: fam}, func(d *api.Destination) {
+			for _, p := range d.Paths {
+				if !p.Best || p.IsWithdraw {
+					continue
+				}
+				from, err := netip.ParseAddr(p.NeighborIp)
+				if err != nil || !s.learn[from.Unmap()] {
+					continue // local path, or not from a LearnOrigins neighbour
+				}
+				pfx, ok := prefixOf(p)
+				if ok && !s.overlapsAnycast(pfx) {
+					set = append(set, pfx)
+				}
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(set, comparePrefix)
+	return slices.Compact(set), nil
+}
+
+// overlapsAnycast reports whether p overlaps one of the anycast prefixes.
+func (s *Speaker) overlapsAnycast(p netip.Prefix) bool {
+	for _, r := range s.routes {
+		if r.prefix.Overlaps(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// comparePrefix orders prefixes by address, then length.
+func comparePrefix(a, b netip.Prefix) int {
+	if c := a.Addr().Compare(b.Addr()); c != 0 {
+		return c
+	}
+	return a.Bits() - b.Bits()
+}

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/argonet/argo/config"
+	"github.com/argonet/argo/linkstate"
+	"github.com/argonet/argo/pathcalc"
+	"github.com/argonet/argo/prober"
+)
+
+// tick is how often the daemon republishes its links, expires stale tables
+// and lets pathcalc's hysteresis timers run, even without any event.
+const tick = 100 * time.Millisecond
+
+// daemon wires config → prober → linkstate → pathcalc and serves the API.
+type daemon struct {
+	log     *slog.Logger
+	cfg     atomic.Pointer[config.Config]
+	reg     *prometheus.Registry
+	started time.Time
+
+	prober *prober.Prober
+	gossip *linkstate.Gossip
+	engine *pathcalc.Engine
+	echo   *echoConn
+
+	// wake asks the main loop to recompute routes now.
+	wake chan struct{}
+
+	recomputeMu sync.Mutex // serialises recompute
+
+	mu         sync.Mutex // guards the fields below
+	reloads    uint64
+	lastReload string
+	localAt    time.Time // when the local links were last taken from the prober
+
+	metrics daemonMetrics
+}
+
+type daemonMetrics struct {
+	recomputes   prometheus.Counter
+	recomputeDur prometheus.Histogram
+	reloads      *prometheus.CounterVec
+	healthy      prometheus.Gauge
+}
+
+func newDaemon(c *config.Config, log *slog.Logger) (*daemon, error) {
+	d := &daemon{
+		log:     log,
+		reg:     prometheus.NewRegistry(),
+		started: time.Now(),
+		wake:    make(chan struct{}, 1),
+	}
+	d.cfg.Store(c)
+	d.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	f := func(c prometheus.Collector) prometheus.Collector { d.reg.MustRegister(c); return c }
+	d.metrics = daemonMetrics{
+		recomputes: f(prometheus.NewCounter(prometheus.CounterOpts{Name: "argo_route_recomputes_total",
+			Help: "Route table recomputations."})).(prometheus.Counter),
+		recomputeDur: f(prometheus.NewHistogram(prometheus.HistogramOpts{Name: "argo_route_recompute_seconds",
+			Help: "Time to rebuild the graph and recompute all routes.", Buckets: prometheus.ExponentialBuckets(1e-5, 4, 10)})).(prometheus.Histogram),
+		reloads: f(prometheus.NewCounterVec(prometheus.CounterOpts{Name: "argo_config_reloads_total",
+			Help: "Configuration reloads by result (ok, rejected)."}, []string{"result"})).(*prometheus.CounterVec),
+		healthy: f(prometheus.NewGauge(prometheus.GaugeOpts{Name: "argo_healthy",
+			Help: "1 while this PoP is healthy (reaches other PoPs and every origin-serving PoP)."})).(prometheus.Gauge),
+	}
+	return d, nil
+}
+
+// run starts every subsystem, serves until ctx ends, then shuts down.
+func (d *daemon) run(ctx context.Context) error {
+	c := d.cfg.Load()
+	apiL, err := listenAPI(c.API.Socket, c.Resolved.APIMode)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(c.API.Socket)
+	var metricsL net.Listener
+	if c.Metrics.Listen != "off" {
+		if metricsL, err = net.Listen("tcp", c.Metrics.Listen); err != nil {
+			apiL.Close()
+			return fmt.Errorf("metrics.listen: %w", err)
+		}
+	}
+	key, err := linkstate.LoadKey(c.Gossip.SecretFile)
+	if err != nil {
+		return fmt.Errorf("gossip.secret_file: %w", err)
+	}
+
+	d.engine = pathcalc.NewEngine(c.PoP.ID, pathSettings(c), d.log.With("sub", "pathcalc"), d.reg)
+	d.prober, err = prober.New(c.PoP.Name, probeSettings(c), d.log.With("sub", "prober"), d.reg)
+	if err != nil {
+		return err
+	}
+	defer d.prober.Close()
+	d.echo, err = openEcho(c, d.prober, d.log.With("sub", "echo"))
+	if err != nil {
+		return err
+	}
+	defer d.echo.Close()
+	d.prober.SetEchoTransport(d.echo)
+	d.prober.SetTargets(targets(c))
+
+	d.gossip, err = linkstate.New(gossipConfig(c, key, d.poke), d.log.With("sub", "gossip"), d.reg)
+	if err != nil {
+		return err
+	}
+	defer d.gossip.Shutdown()
+
+	apiSrv := &http.Server{Handler: d.routes(), ReadHeaderTimeout: 5 * time.Second}
+	go apiSrv.Serve(apiL)
+	defer apiSrv.Close()
+	if metricsL != nil {
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(d.reg, promhttp.HandlerOpts{Registry: d.reg}))
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go msrv.Serve(metricsL)
+		defer msrv.Close()
+	}
+	d.log.Info("argod started", "id", c.PoP.ID, "peers", len(c.Peers), "api", c.API.Socket,
+		"metrics", c.Metrics.Listen, "gossip", c.Resolved.GossipBind)
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	d.publish()
+	d.recompute()
+	for {
+		select {
+		case <-ctx.Done():
+			d.log.Info("argod shutting down")
+			return nil
+		case <-hup:
+			d.reload()
+		case <-d.prober.Changes():
+			d.publish()
+			d.recompute()
+		case <-d.wake:
+			d.recompute()
+		case <-t.C:
+			d.publish()
+			d.recompute()
+		}
+	}
+}
+
+// poke asks the main loop to recompute; it never blocks.
+func (d *daemon) poke() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// reload re-reads the configuration file; a bad file leaves everything as it
+// was.
+func (d *daemon) reload() {
+	old := d.cfg.Load()
+	c, err := config.Load(old.File)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err != nil {
+		d.metrics.reloads.WithLabelValues("rejected").Inc()
+		d.lastReload = "rejected: " + err.Error()
+		d.log.Error("config reload rejected; the old configuration stays in force", "err", err)
+		return
+	}
+	if err := reloadable(old, c); err != nil {
+		d.metrics.reloads.WithLabelValues("rejected").Inc()
+		d.lastReload = "rejected: " + err.Error()
+		d.log.Error("config reload rejected; the old configuration stays in force", "err", err)
+		return
+	}
+	d.cfg.Store(c)
+	d.engine.SetSettings(pathSettings(c))
+	d.prober.SetTargets(targets(c))
+	d.echo.setPeers(c)
+	d.reloads++
+	d.lastReload = time.Now().Format(time.RFC3339) + " ok"
+	d.metrics.reloads.WithLabelValues("ok").Inc()
+	d.log.Info("config reloaded", "peers", len(c.Peers))
+	d.poke()
+}
+
+// reloadable rejects changes that need a restart.
+func reloadable(old, c *config.Config) error {
+	switch {
+	case old.PoP.ID != c.PoP.ID || old.PoP.Name != c.PoP.Name:
+		return errors.New("pop.id and pop.name cannot change without a restart")
+	case old.Overlay.Port != c.Overlay.Port:
+		return errors.New("overlay.port cannot change without a restart")
+	case old.Gossip.Port != c.Gossip.Port || old.Resolved.GossipBind != c.Resolved.GossipBind:
+		return errors.New("gossip.bind and gossip.port cannot change without a restart")
+	case old.Probe != c.Probe:
+		return errors.New("probe settings cannot change without a restart")
+	case old.API != c.API || old.Metrics != c.Metrics:
+		return errors.New("api and metrics settings cannot change without a restart")
+	}
+	return nil
+}

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/argonet/argo/api"
+	"github.com/argonet/argo/pathcalc"
+)
+
+// routes returns the API's HTTP handler.
+func (d *daemon) routes() http.Handler {
+	mux := http.NewServeMux()
+	log := d.log.With("sub", "api")
+	mux.Handle(api.PathStatus, get(log, d.apiStatus))
+	mux.Handle(api.PathPaths, get(log, d.apiPaths))
+	mux.Handle(api.PathLinks, get(log, d.apiLinks))
+	mux.Handle(api.PathPin, post(log, d.apiPin))
+	mux.Handle(api.PathUnpin, post(log, d.apiUnpin))
+	return mux
+}
+
+func (d *daemon) apiStatus() (api.Status, error) {
+	c := d.cfg.Load()
+	tab := d.engine.Current()
+	s := api.Status{
+		PoP: c.PoP.Name, ID: c.PoP.ID, Version: version, ConfigFile: c.File,
+		Started: d.started, UptimeSec: time.Since(d.started).Seconds(), Peers: len(c.Peers),
+	}
+	for _, ps := range d.prober.Snapshot() {
+		if ps.Up {
+			s.PeersUp++
+		}
+	}
+	_, links := d.graph()
+	s.Links = len(links)
+	if tab != nil {
+		s.Generation = tab.Generation
+		for _, r := range tab.Routes() {
+			if len(r.Primary.Nodes) > 1 {
+				s.Reachable++
+			}
+		}
+	}
+	s.Healthy, s.Health = d.health(tab)
+	for _, m := range d.gossip.Members() {
+		s.Members = append(s.Members, api.Member{Name: m.Name, ID: m.ID, Address: m.Address, State: string(m.State)})
+	}
+	d.mu.Lock()
+	s.Reloads, s.LastReload = d.reloads, d.lastReload
+	d.mu.Unlock()
+	return s, nil
+}
+
+// names converts a node list to PoP names.
+func (d *daemon) names(nodes []uint16) []string {
+	c := d.cfg.Load()
+	out := make([]string, len(nodes))
+	for i, n := range nodes {
+		out[i] = c.NameOf(n)
+	}
+	return out
+}
+
+func (d *daemon) apiPaths() ([]api.Route, error) {
+	c := d.cfg.Load()
+	tab := d.engine.Current()
+	_, links := d.graph()
+	byPair := make(map[[2]uint16]pathcalc.Link, len(links))
+	for _, l := range links {
+		byPair[[2]uint16{l.From, l.To}] = l
+	}
+	now := time.Now()
+	var out []api.Route
+	for _, p := range c.Resolved.Peers {
+		r := api.Route{Dst: p.Name, DstID: p.ID}
+		var pr *pathcalc.Route
+		if tab != nil {
+			pr = tab.Route(p.ID)
+		}
+		if pr == nil || len(pr.Primary.Nodes) < 2 {
+			r.Reason = "no live path"
+			if pr != nil {
+				r.Reason = pr.Reason
+				r.HeldSec = now.Sub(pr.Since).Seconds()
+			}
+			out = append(out, r)
+			continue
+		}
+		r.Reachable = true
+		r.Path = d.names(pr.Primary.Nodes)
+		r.CostMs = pr.Primary.Cost
+		deliver := 1.0
+		for i := 0; i+1 < len(pr.Primary.Nodes); i++ {
+			l := byPair[[2]uint16{pr.Primary.Nodes[i], pr.Primary.Nodes[i+1]}]
+			r.RTTMs += msOf(l.RTT)
+			r.JitterMs += msOf(l.Jitter)
+			deliver *= 1 - l.Loss
+		}
+		r.LossRatio = 1 - deliver
+		r.DirectCostMs, r.DirectUp = pr.DirectCost, pr.DirectUp
+		if r.DirectUp {
+			r.GainMs = r.DirectCostMs - r.CostMs
+			if r.DirectCostMs > 0 {
+				r.GainPct = 100 * r.GainMs / r.DirectCostMs
+			}
+		}
+		r.Since = pr.Since
+		r.HeldSec = now.Sub(pr.Since).Seconds()
+		r.Reason = pr.Reason
+		r.Pinned = pr.Pinned
+		for _, b := range pr.Backups {
+			r.Backups = append(r.Backups, api.Backup{Path: d.names(b.Nodes), CostMs: b.Cost})
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (d *daemon) apiLinks() ([]api.Link, error) {
+	c := d.cfg.Load()
+	w := pathSettings(c).Weights
+	now := time.Now()
+	d.mu.Lock()
+	localAt := d.localAt
+	d.mu.Unlock()
+	bias := biases(c)
+	var out []api.Link
+	for _, t := range d.gossip.Store().Snapshot() {
+		_, received, _ := d.gossip.Store().Get(t.Origin)
+		src, at := "gossip", received
+		if t.Origin == c.PoP.ID {
+			src, at = "local", localAt
+		}
+		for _, l := range t.Links {
+			pl := pathcalc.Link{From: t.Origin, To: l.Peer, RTT: l.RTT, Jitter: l.Jitter, Loss: l.Loss, Up: l.Up,
+				BiasMs: bias[[2]uint16{t.Origin, l.Peer}]}
+			cost, _ := w.EdgeCost(pl)
+			out = append(out, api.Link{
+				From: c.NameOf(t.Origin), To: c.NameOf(l.Peer), FromID: t.Origin, ToID: l.Peer,
+				Up: l.Up, RTTMs: msOf(l.RTT), JitterMs: msOf(l.Jitter), Loss: l.Loss,
+				CostMs: cost, BiasMs: pl.BiasMs, AgeSec: now.Sub(at).Seconds(), Source: src,
+			})
+		}
+	}
+	return out, nil
+}
+
+func (d *daemon) apiPin(req api.PinRequest) (api.Route, error) {
+	c := d.cfg.Load()
+	dst, ok := c.IDOf(req.Dst)
+	if !ok || dst == c.PoP.ID {
+		return api.Route{}, badRequest{fmt.Errorf("dst: %q is not a peer PoP", req.Dst)}
+	}
+	var via []uint16
+	for i, n := range req.Via {
+		id, ok := c.IDOf(n)
+		if !ok {
+			return api.Route{}, badRequest{fmt.Errorf("via[%d]: %q is not a PoP", i, n)}
+		}
+		via = append(via, id)
+	}
+	if err := d.engine.Pin(dst, via); err != nil {
+		return api.Route{}, badRequest{err}
+	}
+	d.log.Info("route pinned", "dst", req.Dst, "via", req.Via)
+	d.recompute()
+	return d.route(req.Dst)
+}
+
+func (d *daemon) apiUnpin(req api.UnpinRequest) (api.Route, error) {
+	c := d.cfg.Load()
+	dst, ok := c.IDOf(req.Dst)
+	if !ok || dst == c.PoP.ID {
+		return api.Route{}, badRequest{fmt.Errorf("dst: %q is not a peer PoP", req.Dst)}
+	}
+	d.engine.Unpin(dst)
+	d.log.Info("route unpinned", "dst", req.Dst)
+	d.recompute()
+	return d.route(req.Dst)
+}
+
+// route returns the API view of the route to the PoP named dst.
+func (d *daemon) route(dst string) (api.Route, error) {
+	rs, err := d.apiPaths()
+	if err != nil {
+		return api.Route{}, err
+	}
+	for _, r := range rs {
+		if r.Dst == dst {
+			return r, nil
+		}
+	}
+	return api.Route{}, notFound{errors.New("no route to " + dst)}
+}

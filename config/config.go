@@ -1,0 +1,160 @@
+package config
+
+import (
+	"time"
+)
+
+// Config is the complete, validated configuration of one argod.
+//
+// Durations are written as Go durations ("200ms", "2s"). Addresses are
+// written as text and parsed during validation; the parsed forms are in the
+// fields without a yaml tag.
+type Config struct {
+	// File is the path the configuration was read from (not in YAML).
+	File string `yaml:"-"`
+
+	PoP      PoP      `yaml:"pop"`
+	Underlay []string `yaml:"underlay"`
+	Overlay  Overlay  `yaml:"overlay"`
+	Peers    []Peer   `yaml:"peers"`
+	Gossip   Gossip   `yaml:"gossip"`
+	Probe    Probe    `yaml:"probe"`
+	Path     Path     `yaml:"path"`
+	// Prefixes are the origin prefixes this PoP serves.
+	Prefixes []string `yaml:"prefixes"`
+	API      API      `yaml:"api"`
+	Metrics  Metrics  `yaml:"metrics"`
+	Log      Log      `yaml:"log"`
+
+	// Resolved holds the parsed and defaulted forms of the text fields
+	// above; it is filled by Load and Parse.
+	Resolved Resolved `yaml:"-"`
+}
+
+// PoP identifies this point of presence.
+type PoP struct {
+	// ID is the numeric PoP id carried in the overlay header (1..65535).
+	ID uint16 `yaml:"id"`
+	// Name is a short unique name such as "ams" (letters, digits, '-').
+	Name string `yaml:"name"`
+	// City is free text shown by argoctl.
+	City string `yaml:"city"`
+}
+
+// Overlay holds the settings of the backbone data plane.
+type Overlay struct {
+	// Port is the overlay UDP port (default 51821), the same on every PoP.
+	Port uint16 `yaml:"port"`
+	// Interface is the backbone WireGuard interface name (default "argo-<name>").
+	Interface string `yaml:"interface"`
+	// Address is this PoP's overlay address on the backbone interface, in
+	// 100.64.0.0/10 for example (optional).
+	Address string `yaml:"address"`
+	// PrivateKeyFile holds this PoP's WireGuard private key (base64, mode 0600).
+	PrivateKeyFile string `yaml:"private_key_file"`
+	// MTU of the backbone interface (default 1380 for a 1500-byte underlay).
+	MTU int `yaml:"mtu"`
+}
+
+// Peer is another PoP of the network.
+type Peer struct {
+	ID       uint16   `yaml:"id"`
+	Name     string   `yaml:"name"`
+	City     string   `yaml:"city"`
+	Underlay []string `yaml:"underlay"`
+	// PublicKey is the peer's WireGuard public key (base64).
+	PublicKey string `yaml:"public_key"`
+	// GossipPort is the peer's gossip port if it differs from gossip.port.
+	GossipPort uint16 `yaml:"gossip_port"`
+}
+
+// Gossip configures link-state dissemination (hashicorp/memberlist).
+type Gossip struct {
+	// Bind is the address the gossip listener binds to (default: the first
+	// underlay address).
+	Bind string `yaml:"bind"`
+	// Port is the gossip TCP and UDP port (default 7946).
+	Port uint16 `yaml:"port"`
+	// Seeds names the peers (by PoP name) to join at start (default: all).
+	Seeds []string `yaml:"seeds"`
+	// SecretFile holds the shared gossip key: base64 of 16, 24 or 32 bytes.
+	SecretFile string `yaml:"secret_file"`
+	// RefreshInterval re-broadcasts the own link table (default 5s).
+	RefreshInterval time.Duration `yaml:"refresh_interval"`
+	// TTL drops tables that were not refreshed for this long (default 30s).
+	TTL time.Duration `yaml:"ttl"`
+	// ChangeRelative and ChangeAbsolute: an RTT change counts as significant
+	// (broadcast at once) when it exceeds both (defaults 10 %, 2ms).
+	ChangeRelative float64       `yaml:"change_relative"`
+	ChangeAbsolute time.Duration `yaml:"change_absolute"`
+	// ChangeLoss is the loss-ratio change that is significant (default 0.02).
+	ChangeLoss float64 `yaml:"change_loss"`
+}
+
+// Probe configures the prober.
+type Probe struct {
+	// Interval between probes to each peer (default 200ms, 20ms..10s).
+	Interval time.Duration `yaml:"interval"`
+	// DownAfter consecutive losses mark a peer down (default 3).
+	DownAfter int `yaml:"down_after"`
+	// UpAfter consecutive replies mark it up again (default 3).
+	UpAfter int `yaml:"up_after"`
+	// Window is the number of probes in the loss and percentile windows
+	// (default 100).
+	Window int `yaml:"window"`
+	// MaxTimeout bounds the adaptive reply timeout (default 1s).
+	MaxTimeout time.Duration `yaml:"max_timeout"`
+}
+
+// Path configures pathcalc.
+type Path struct {
+	// MaxHops is the maximum number of links of a path (default 3, 1..4).
+	MaxHops int `yaml:"max_hops"`
+	// JitterFactor multiplies the jitter into the edge cost (default 2).
+	JitterFactor float64 `yaml:"jitter_factor"`
+	// RetransmitPenalty is the delay a lost packet costs (default 200ms):
+	// loss p adds p/(1-p) * (RTT + RetransmitPenalty) to the edge cost.
+	RetransmitPenalty time.Duration `yaml:"retransmit_penalty"`
+	// MaxLoss treats links with at least this loss as down (default 0.5).
+	MaxLoss float64 `yaml:"max_loss"`
+	// RelayCost is added per relay PoP on a path (default 1ms).
+	RelayCost time.Duration `yaml:"relay_cost"`
+	// HysteresisRelative and HysteresisAbsolute: a better path replaces the
+	// current one only when better by both (defaults 10 %, 2ms) ...
+	HysteresisRelative float64       `yaml:"hysteresis_relative"`
+	HysteresisAbsolute time.Duration `yaml:"hysteresis_absolute"`
+	// HysteresisHold ... continuously for this long (default 2s).
+	HysteresisHold time.Duration `yaml:"hysteresis_hold"`
+	// Bias adds an operator cost to individual links.
+	Bias []Bias `yaml:"bias"`
+}
+
+// Bias is an operator's cost adjustment of one directed link.
+type Bias struct {
+	From string        `yaml:"from"`
+	To   string        `yaml:"to"`
+	Cost time.Duration `yaml:"cost"`
+}
+
+// API configures the local control socket used by argoctl.
+type API struct {
+	// Socket is the unix socket path (default /run/argo/argod.sock).
+	Socket string `yaml:"socket"`
+	// Mode is the socket's file mode as an octal string (default "0600").
+	Mode string `yaml:"mode"`
+}
+
+// Metrics configures the Prometheus endpoint.
+type Metrics struct {
+	// Listen is host:port for /metrics (default 127.0.0.1:9464; "" or "off"
+	// disables it).
+	Listen string `yaml:"listen"`
+}
+
+// Log configures logging.
+type Log struct {
+	// Level is debug, info, warn or error (default info).
+	Level string `yaml:"level"`
+	// Format is text or json (default text).
+	Format string `yaml:"format"`
+}

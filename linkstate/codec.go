@@ -1,0 +1,321 @@
+package linkstate
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"net/netip"
+	"time"
+)
+
+const (
+	formatVersion = 1
+	headerLen     = 14
+
+	flagDraining = 1 << 0
+
+	linkFlagUp   = 1 << 0
+	linkFlagLoss = 1 << 1
+)
+
+var magic = [2]byte{'L', 'S'}
+
+// DecodeError is returned by UnmarshalBinary and the envelope decoders. It
+// names the byte offset and the field at fault.
+type DecodeError struct {
+	Offset int    // byte offset of the field at fault
+	Field  string // e.g. "link count", "links[3].loss"
+	Msg    string // what is wrong with it
+}
+
+// Error formats the error as "linkstate: byte 14: link count 70000 exceeds limit 4096".
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("linkstate: byte %d: %s %s", e.Offset, e.Field, e.Msg)
+}
+
+// MarshalBinary encodes t in the format documented in the package comment.
+// It fails if t is not valid.
+func (t *Table) MarshalBinary() ([]byte, error) {
+	return t.AppendBinary(make([]byte, 0, t.encodedSizeHint()))
+}
+
+// AppendBinary appends the encoding of t to b (see MarshalBinary).
+func (t *Table) AppendBinary(b []byte) ([]byte, error) {
+	if err := t.Validate(); err != nil {
+		return b, err
+	}
+	var flags byte
+	if t.Draining {
+		flags |= flagDraining
+	}
+	b = append(b, magic[0], magic[1], formatVersion, flags)
+	b = binary.BigEndian.AppendUint16(b, t.Origin)
+	b = binary.BigEndian.AppendUint64(b, t.Version)
+	b = binary.AppendUvarint(b, uint64(len(t.Links)))
+	prev := uint16(0)
+	for i, l := range t.Links {
+		lf := byte(0)
+		if l.Up {
+			lf |= linkFlagUp
+		}
+		if l.Loss != 0 {
+			lf |= linkFlagLoss
+		}
+		b = append(b, lf)
+		peer := l.Peer
+		if i > 0 {
+			peer -= prev
+		}
+		prev = l.Peer
+		b = binary.AppendUvarint(b, uint64(peer))
+		b = binary.AppendUvarint(b, uint64(l.RTT))
+		b = binary.AppendUvarint(b, uint64(l.Jitter))
+		if l.Loss != 0 {
+			b = binary.BigEndian.AppendUint64(b, math.Float64bits(l.Loss))
+		}
+	}
+	b = binary.AppendUvarint(b, uint64(len(t.Prefixes)))
+	for _, p := range t.Prefixes {
+		fam := byte(6)
+		if p.Addr().Is4() {
+			fam = 4
+		}
+		bits := p.Bits()
+		b = append(b, fam, byte(bits))
+		a := p.Addr().AsSlice()
+		b = append(b, a[:(bits+7)/8]...)
+	}
+	return b, nil
+}
+
+// encodedSizeHint is an upper bound of the encoded size of a valid t.
+func (t *Table) encodedSizeHint() int {
+	return headerLen + 2*binary.MaxVarintLen16 + len(t.Links)*24 + len(t.Prefixes)*18
+}
+
+// UnmarshalBinary decodes b, an untrusted encoding produced by MarshalBinary.
+// On error t is left unchanged and the error (a *DecodeError) names the byte
+// offset and field at fault.
+func (t *Table) UnmarshalBinary(b []byte) error {
+	d := decoder{b: b}
+	nt, err := d.table()
+	if err != nil {
+		return err
+	}
+	*t = nt
+	return nil
+}
+
+// decoder reads a table from b, tracking the offset for error messages.
+type decoder struct {
+	b   []byte
+	off int
+}
+
+func (d *decoder) errf(off int, field, format string, args ...any) error {
+	return &DecodeError{Offset: off, Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (d *decoder) table() (Table, error) {
+	var t Table
+	if len(d.b) > MaxTableBytes {
+		return t, d.errf(0, "table", "length %d exceeds limit %d", len(d.b), MaxTableBytes)
+	}
+	if len(d.b) < headerLen {
+		return t, d.errf(len(d.b), "header", "truncated: %d bytes, need %d", len(d.b), headerLen)
+	}
+	if d.b[0] != magic[0] || d.b[1] != magic[1] {
+		return t, d.errf(0, "magic", "%#04x is not %#04x (\"LS\")", binary.BigEndian.Uint16(d.b), binary.BigEndian.Uint16(magic[:]))
+	}
+	if d.b[2] != formatVersion {
+		return t, d.errf(2, "format version", "%d not supported (want %d)", d.b[2], formatVersion)
+	}
+	if f := d.b[3]; f&^flagDraining != 0 {
+		return t, d.errf(3, "flags", "%#02x has reserved bits set", f)
+	}
+	t.Draining = d.b[3]&flagDraining != 0
+	t.Origin = binary.BigEndian.Uint16(d.b[4:])
+	t.Version = binary.BigEndian.Uint64(d.b[6:])
+	d.off = headerLen
+
+	n, err := d.count("link count", MaxLinks)
+	if err != nil {
+		return Table{}, err
+	}
+	if n > 0 {
+		t.Links = make([]Link, n)
+	}
+	prev := -1
+	for i := range t.Links {
+		if err := d.link(&t.Links[i], i, &prev, t.Origin); err != nil {
+			return Table{}, err
+		}
+	}
+
+	n, err = d.count("prefix count", MaxPrefixes)
+	if err != nil {
+		return Table{}, err
+	}
+	if n > 0 {
+		t.Prefixes = make([]netip.Prefix, n)
+	}
+	for i := range t.Prefixes {
+		start := d.off
+		p, err := d.prefix(i)
+		if err != nil {
+			return Table{}, err
+		}
+		if i > 0 && t.Prefixes[i-1].Compare(p) >= 0 {
+			return Table{}, d.errf(start, fmt.Sprintf("prefixes[%d]", i), "%s not after %s (prefixes must be sorted and unique)", p, t.Prefixes[i-1])
+		}
+		t.Prefixes[i] = p
+	}
+	if d.off != len(d.b) {
+		return Table{}, d.errf(d.off, "table", "has %d trailing bytes", len(d.b)-d.off)
+	}
+	return t, nil
+}
+
+// count reads a uvarint element count bounded by limit.
+func (d *decoder) count(field string, limit int) (int, error) {
+	start := d.off
+	v, err := d.uvarint(field)
+	if err != nil {
+		return 0, err
+	}
+	if v > uint64(limit) {
+		return 0, d.errf(start, field, "%d exceeds limit %d", v, limit)
+	}
+	return int(v), nil
+}
+
+// uvarint reads one minimal unsigned varint.
+func (d *decoder) uvarint(field string) (uint64, error) {
+	v, n := binary.Uvarint(d.b[d.off:])
+	switch {
+	case n == 0:
+		return 0, d.errf(d.off, field, "truncated varint")
+	case n < 0:
+		return 0, d.errf(d.off, field, "varint overflows 64 bits")
+	case n > 1 && d.b[d.off+n-1] == 0:
+		return 0, d.errf(d.off, field, "non-minimal varint encoding")
+	}
+	d.off += n
+	return v, nil
+}
+
+func (d *decoder) link(l *Link, i int, prev *int, origin uint16) error {
+	name := func(f string) string { return fmt.Sprintf("links[%d].%s", i, f) }
+	if d.off >= len(d.b) {
+		return d.errf(d.off, name("flags"), "truncated")
+	}
+	lf := d.b[d.off]
+	if lf&^(linkFlagUp|linkFlagLoss) != 0 {
+		return d.errf(d.off, name("flags"), "%#02x has reserved bits set", lf)
+	}
+	d.off++
+	l.Up = lf&linkFlagUp != 0
+
+	start := d.off
+	v, err := d.uvarint(name("peer"))
+	if err != nil {
+		return err
+	}
+	if v > math.MaxUint16 {
+		return d.errf(start, name("peer"), "value %d exceeds 65535", v)
+	}
+	if *prev >= 0 {
+		if v == 0 {
+			return d.errf(start, name("peer"), "delta 0 repeats peer %d (links must be sorted by peer, unique)", *prev)
+		}
+		v += uint64(*prev)
+		if v > math.MaxUint16 {
+			return d.errf(start, name("peer"), "%d (previous peer + delta) exceeds 65535", v)
+		}
+	}
+	if uint16(v) == origin {
+		return d.errf(start, name("peer"), "%d is the origin itself", v)
+	}
+	l.Peer = uint16(v)
+	*prev = int(v)
+
+	if l.RTT, err = d.duration(name("rtt"), MaxRTT); err != nil {
+		return err
+	}
+	if l.Jitter, err = d.duration(name("jitter"), MaxJitter); err != nil {
+		return err
+	}
+	if lf&linkFlagLoss == 0 {
+		return nil
+	}
+	if len(d.b)-d.off < 8 {
+		return d.errf(d.off, name("loss"), "truncated: %d bytes, need 8", len(d.b)-d.off)
+	}
+	loss := math.Float64frombits(binary.BigEndian.Uint64(d.b[d.off:]))
+	switch {
+	case math.IsNaN(loss):
+		return d.errf(d.off, name("loss"), "is NaN")
+	case loss == 0:
+		return d.errf(d.off, name("loss"), "is zero but flagged present (non-canonical)")
+	case loss < 0 || loss > 1:
+		return d.errf(d.off, name("loss"), "%g not in [0,1]", loss)
+	}
+	l.Loss = loss
+	d.off += 8
+	return nil
+}
+
+func (d *decoder) duration(field string, limit time.Duration) (time.Duration, error) {
+	start := d.off
+	v, err := d.uvarint(field)
+	if err != nil {
+		return 0, err
+	}
+	if v > uint64(limit) {
+		return 0, d.errf(start, field, "%dns exceeds limit %v", v, limit)
+	}
+	return time.Duration(v), nil
+}
+
+func (d *decoder) prefix(i int) (netip.Prefix, error) {
+	field := fmt.Sprintf("prefixes[%d]", i)
+	if len(d.b)-d.off < 2 {
+		return netip.Prefix{}, d.errf(d.off, field, "truncated: need family and length")
+	}
+	fam, bits := d.b[d.off], int(d.b[d.off+1])
+	var max int
+	switch fam {
+	case 4:
+		max = 32
+	case 6:
+		max = 128
+	default:
+		return netip.Prefix{}, d.errf(d.off, field+".family", "%d is neither 4 nor 6", fam)
+	}
+	if bits > max {
+		return netip.Prefix{}, d.errf(d.off+1, field+".length", "%d exceeds %d for IPv%d", bits, max, fam)
+	}
+	d.off += 2
+	n := (bits + 7) / 8
+	if len(d.b)-d.off < n {
+		return netip.Prefix{}, d.errf(d.off, field+".address", "truncated: %d bytes, need %d", len(d.b)-d.off, n)
+	}
+	var a [16]byte
+	copy(a[:], d.b[d.off:d.off+n])
+	if n > 0 && bits%8 != 0 {
+		if a[n-1]&(0xff>>(bits%8)) != 0 {
+			return netip.Prefix{}, d.errf(d.off+n-1, field+".address", "has bits set past length /%d (non-canonical)", bits)
+		}
+	}
+	d.off += n
+	var addr netip.Addr
+	if fam == 4 {
+		addr = netip.AddrFrom4([4]byte(a[:4]))
+	} else {
+		addr = netip.AddrFrom16(a)
+		if addr.Is4In6() {
+			return netip.Prefix{}, d.errf(d.off-n, field+".address", "is IPv4-mapped IPv6; use family 4")
+		}
+	}
+	return netip.PrefixFrom(addr, bits), nil
+}

@@ -1,0 +1,186 @@
+package linkstate
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/memberlist"
+)
+
+// delegate implements memberlist.Delegate for a Gossip.
+type delegate Gossip
+
+var _ memberlist.Delegate = (*delegate)(nil)
+
+// NodeMeta carries this PoP's id.
+func (d *delegate) NodeMeta(limit int) []byte { return encodeMeta(d.cfg.Self, d.leaving.Load()) }
+
+// NotifyMsg receives a gossip or direct table message. b is reused by
+// memberlist after the call returns.
+func (d *delegate) NotifyMsg(b []byte) {
+	g := (*Gossip)(d)
+	kind, nt, err := decodeMessage(b)
+	via := viaGossip
+	if kind == kindDirect || (err != nil && len(b) > 0 && b[0] == kindDirect) {
+		via = viaDirect
+	}
+	g.metrics.bytesRecv.WithLabelValues(via).Add(float64(len(b)))
+	g.metrics.received.WithLabelValues(via).Inc()
+	if err != nil {
+		g.reject(reasonMalformed, err, "")
+		return
+	}
+	if g.accept(via, nt) && kind == kindGossip {
+		// Relay: every PoP that learns a newer version queues it once, so
+		// the table spreads epidemically beyond the origin's own transmits.
+		msg := append([]byte(nil), b...)
+		g.queue.QueueBroadcast(&tableBroadcast{origin: nt.table.Origin, msg: msg})
+	}
+}
+
+// GetBroadcasts hands queued table messages to memberlist's gossip.
+func (d *delegate) GetBroadcasts(overhead, limit int) [][]byte {
+	msgs := d.queue.GetBroadcasts(overhead, limit)
+	n := 0
+	for _, m := range msgs {
+		n += len(m)
+	}
+	if n > 0 {
+		d.metrics.bytesSent.WithLabelValues(viaGossip).Add(float64(n))
+	}
+	return msgs
+}
+
+// LocalState sends every known table (the own one included) for push/pull
+// anti-entropy.
+func (d *delegate) LocalState(join bool) []byte {
+	g := (*Gossip)(d)
+	tables := g.store.Snapshot()
+	named := make([]namedTable, 0, len(tables))
+	g.namesMu.RLock()
+	for _, t := range tables {
+		if name, ok := g.names[t.Origin]; ok {
+			named = append(named, namedTable{name: name, table: t})
+		}
+	}
+	g.namesMu.RUnlock()
+	b, err := appendState(nil, named)
+	if err != nil {
+		g.log.Error("linkstate: encoding push/pull state", "err", err)
+		return nil
+	}
+	g.metrics.bytesSent.WithLabelValues(viaPushPull).Add(float64(len(b)))
+	return b
+}
+
+// MergeRemoteState applies the tables of a peer's push/pull state.
+func (d *delegate) MergeRemoteState(buf []byte, join bool) {
+	g := (*Gossip)(d)
+	if len(buf) == 0 {
+		return // a peer without tables yet
+	}
+	g.metrics.bytesRecv.WithLabelValues(viaPushPull).Add(float64(len(buf)))
+	entries, err := decodeState(buf)
+	if err != nil {
+		g.reject(reasonMalformed, err, "")
+		return
+	}
+	for _, e := range entries {
+		g.metrics.received.WithLabelValues(viaPushPull).Inc()
+		if e.err != nil {
+			g.reject(reasonMalformed, e.err, e.name)
+			continue
+		}
+		g.accept(viaPushPull, e.namedTable)
+	}
+}
+
+// accept checks the origin of a decoded table against membership and applies
+// it; it reports whether the table was newer and stored.
+func (g *Gossip) accept(via string, nt namedTable) bool {
+	t := &nt.table
+	if t.Origin == g.cfg.Self || nt.name == g.cfg.Name {
+		if t.Origin == g.cfg.Self && nt.name == g.cfg.Name && g.isEcho(t.Version) {
+			return false // our own table relayed back to us
+		}
+		if t.Origin == g.cfg.Self {
+			g.noteOwnVersion(t.Version)
+		}
+		g.reject(reasonSelfOrigin, errSelf(t.Origin, nt.name), nt.name)
+		return false
+	}
+	if m, ok := g.book.lookup(nt.name); ok && m.IDKnown && m.ID != t.Origin {
+		g.reject(reasonOriginMismatch, errMismatch(t.Origin, nt.name, m.ID), nt.name)
+		return false
+	}
+	if other, ok := g.book.claimant(t.Origin, nt.name); ok {
+		g.reject(reasonOriginConflict, errConflict(t.Origin, nt.name, other), nt.name)
+		return false
+	}
+	applied, contentChanged, err := g.store.apply(*t, time.Now())
+	if err != nil {
+		g.reject(reasonMalformed, err, nt.name)
+		return false
+	}
+	if !applied {
+		return false
+	}
+	g.metrics.applied.WithLabelValues(via).Inc()
+	g.namesMu.Lock()
+	g.names[t.Origin] = nt.name
+	g.namesMu.Unlock()
+	if contentChanged {
+		g.signal()
+	}
+	return true
+}
+
+// isEcho reports whether version is one this instance published.
+func (g *Gossip) isEcho(version uint64) bool {
+	g.pubMu.Lock()
+	defer g.pubMu.Unlock()
+	return version <= g.version
+}
+
+// noteOwnVersion remembers the highest version of our own table seen in the
+// network (from before a restart), so that new versions go above it.
+func (g *Gossip) noteOwnVersion(v uint64) {
+	for {
+		cur := g.seenSelf.Load()
+		if v <= cur || g.seenSelf.CompareAndSwap(cur, v) {
+			return
+		}
+	}
+}
+
+// reject counts a rejected table and logs it, rate-limited per reason.
+func (g *Gossip) reject(reason string, err error, name string) {
+	g.metrics.rejected.WithLabelValues(reason).Inc()
+	if ok, suppressed := g.rejects.allow(reason, time.Now()); ok {
+		g.log.Warn("linkstate: rejected table", "reason", reason, "from", name, "err", err, "suppressed", suppressed)
+	}
+}
+
+// tableBroadcast is one queued table message. A newer message of the same
+// origin replaces an older one still in the queue.
+type tableBroadcast struct {
+	origin uint16
+	msg    []byte
+}
+
+var _ memberlist.NamedBroadcast = (*tableBroadcast)(nil)
+
+// Name identifies the origin, so the queue keeps only its newest table.
+func (b *tableBroadcast) Name() string { return "table/" + strconv.Itoa(int(b.origin)) }
+
+// Invalidates reports whether other is an older table of the same origin.
+func (b *tableBroadcast) Invalidates(other memberlist.Broadcast) bool {
+	o, ok := other.(memberlist.NamedBroadcast)
+	return ok && o.Name() == b.Name()
+}
+
+// Message returns the encoded message.
+func (b *tableBroadcast) Message() []byte { return b.msg }
+
+// Finished is called when the message leaves the queue.
+func (b *tableBroadcast) Finished() {}

@@ -1,0 +1,323 @@
+package tunnel
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/argonet/argo/overlay"
+)
+
+// echoProbeID is the probe id of liveness echoes (SendEcho); path probes
+// use ids below it.
+const echoProbeID = 0xFFFFFFFF
+
+// PathStat is the in-band probe measurement of one path.
+type PathStat struct {
+	Dst    uint16
+	Nodes  []uint16      // including this PoP
+	RTT    time.Duration // smoothed round-trip time (0 before the first reply)
+	Loss   float64       // fraction of the recent probes lost, 0..1
+	Up     bool          // false after ProbeConfig.DownAfter consecutive losses
+	Active bool          // carries the traffic to Dst now
+	Sent   uint64        // probes sent on this path
+}
+
+// probeSlot remembers one sent probe.
+type probeSlot struct {
+	seq      uint32
+	sentAt   time.Time
+	answered bool
+	lost     bool
+}
+
+// pathState is the probe state of one path, kept across route changes as
+// long as the path stays in some route.
+type pathState struct {
+	id        uint32
+	dst       uint16
+	nodes     []uint16
+	hdr       [overlay.HeaderLen]byte // TypeProbe header along the path
+	first     *pop
+	ring      []probeSlot
+	nextSeq   uint32
+	srtt      time.Duration
+	lostInRow int
+	up        bool
+	sent      uint64
+}
+
+// pathEvent is an up/down transition to report.
+type pathEvent struct {
+	dst   uint16
+	nodes []uint16
+	up    bool
+}
+
+// prober sends probes along every path of every route and tracks their
+// answers. It never holds its lock while taking the Backbone's.
+type prober struct {
+	b       *Backbone
+	cfg     ProbeConfig
+	mu      sync.Mutex
+	paths   map[string]*pathState
+	byID    map[uint32]*pathState
+	nextID  uint32
+	events  []pathEvent
+	changed chan struct{}
+	done    chan struct{}
+	exited  chan struct{}
+	once    sync.Once
+}
+
+func newProber(b *Backbone) *prober {
+	return &prober{
+		b:       b,
+		cfg:     b.cfg.Probe,
+		paths:   map[string]*pathState{},
+		byID:    map[uint32]*pathState{},
+		changed: make(chan struct{}, 1),
+		done:    make(chan struct{}),
+		exited:  make(chan struct{}),
+	}
+}
+
+// syncPaths makes the probed paths those of dests: new paths start up, paths
+// still present keep their state, paths no longer present are dropped.
+func (p *prober) syncPaths(dests map[uint16]*destRoute) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	keep := map[string]bool{}
+	for _, d := range dests {
+		for _, cp := range d.paths {
+			keep[cp.key] = true
+			if p.paths[cp.key] != nil {
+				continue
+			}
+			p.nextID++
+			if p.nextID == echoProbeID {
+				p.nextID = 1
+			}
+			st := &pathState{id: p.nextID, dst: cp.dst, nodes: cp.nodes, first: cp.first,
+				ring: make([]probeSlot, p.cfg.Window), up: true}
+			st.hdr = cp.hdr
+			st.hdr[1] = byte(overlay.TypeProbe)
+			p.paths[cp.key] = st
+			p.byID[st.id] = st
+		}
+	}
+	for k, st := range p.paths {
+		if !keep[k] {
+			delete(p.paths, k)
+			delete(p.byID, st.id)
+		}
+	}
+}
+
+// isUp reports whether the path with key is up (unknown paths are up).
+func (p *prober) isUp(key string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := p.paths[key]
+	return st == nil || st.up
+}
+
+func (p *prober) stop() {
+	p.once.Do(func() { close(p.done) })
+	<-p.exited
+}
+
+// run probes every path each interval until stop.
+func (p *prober) run() {
+	defer close(p.exited)
+	t := time.NewTicker(p.cfg.Interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.done:
+			return
+		case now := <-t.C:
+			p.tick(now)
+		case <-p.changed:
+		}
+		p.report()
+	}
+}
+
+// outgoing is a probe to send, built under the lock and sent outside it.
+type outgoing struct {
+	hdr  [overlay.HeaderLen]byte
+	body [overlay.ProbeLen]byte
+	to   *pop
+}
+
+// tick marks overdue probes lost and sends the next probe on every path.
+func (p *prober) tick(now time.Time) {
+	var out []outgoing
+	p.mu.Lock()
+	for _, st := range p.paths {
+		timeout := max(p.cfg.Timeout, 2*st.srtt) // long paths get longer
+		for i := range st.ring {
+			s := &st.ring[i]
+			if s.sentAt.IsZero() || s.answered || s.lost || now.Sub(s.sentAt) < timeout {
+				continue
+			}
+			s.lost = true
+			st.lostInRow++
+			if st.up && st.lostInRow >= p.cfg.DownAfter {
+				st.up = false
+				p.events = append(p.events, pathEvent{dst: st.dst, nodes: st.nodes, up: false})
+			}
+		}
+		seq := st.nextSeq
+		st.nextSeq++
+		st.ring[int(seq%uint32(len(st.ring)))] = probeSlot{seq: seq, sentAt: now}
+		st.sent++
+		o := outgoing{hdr: st.hdr, to: st.first}
+		pr := overlay.Probe{ID: st.id, Seq: seq, Sent: now.UnixNano()}
+		_ = pr.Marshal(o.body[:])
+		out = append(out, o)
+	}
+	p.mu.Unlock()
+	for i := range out {
+		if err := p.b.bind.sendRaw(out[i].hdr[:], out[i].body[:], out[i].to); err != nil && !errors.Is(err, errClosedSocket) {
+			p.b.log.Debug("send path probe", "to", out[i].to.id, "err", err)
+		}
+	}
+}
+
+// reply records the answer to a path probe (from the receive goroutine).
+func (p *prober) reply(src uint16, pr overlay.Probe, at time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := p.byID[pr.ID]
+	if st == nil || st.dst != src {
+		return
+	}
+	s := &st.ring[int(pr.Seq%uint32(len(st.ring)))]
+	if s.seq != pr.Seq || s.sentAt.IsZero() || s.answered || s.lost {
+		return // unknown, duplicate or too late (already counted lost)
+	}
+	s.answered = true
+	rtt := at.Sub(s.sentAt)
+	if st.srtt == 0 {
+		st.srtt = rtt
+	} else {
+		st.srtt += (rtt - st.srtt) / 8
+	}
+	st.lostInRow = 0
+	if !st.up {
+		st.up = true
+		p.events = append(p.events, pathEvent{dst: st.dst, nodes: st.nodes, up: true})
+		select {
+		case p.changed <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// report rebuilds the table after transitions and calls the callbacks.
+func (p *prober) report() {
+	p.mu.Lock()
+	ev := p.events
+	p.events = nil
+	p.mu.Unlock()
+	if len(ev) == 0 {
+		return
+	}
+	b := p.b
+	b.mu.Lock()
+	if !b.closed {
+		b.swapTableLocked()
+	}
+	b.mu.Unlock()
+	for _, e := range ev {
+		b.log.Info("path state", "dst", e.dst, "nodes", e.nodes, "up", e.up)
+		switch {
+		case e.up && b.cfg.OnPathUp != nil:
+			b.cfg.OnPathUp(e.dst, slices.Clone(e.nodes))
+		case !e.up && b.cfg.OnPathDown != nil:
+			b.cfg.OnPathDown(e.dst, slices.Clone(e.nodes))
+		}
+	}
+}
+
+// stats returns the measurements, sorted by destination then path order.
+func (p *prober) stats(active func(dst uint16) []uint16) []PathStat {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]PathStat, 0, len(p.paths))
+	for _, st := range p.paths {
+		var lost, resolved int
+		for _, s := range st.ring {
+			if s.lost {
+				lost++
+			}
+			if s.lost || s.answered {
+				resolved++
+			}
+		}
+		ps := PathStat{Dst: st.dst, Nodes: slices.Clone(st.nodes), RTT: st.srtt, Up: st.up, Sent: st.sent}
+		if resolved > 0 {
+			ps.Loss = float64(lost) / float64(resolved)
+		}
+		out = append(out, ps)
+	}
+	for i := range out {
+		out[i].Active = slices.Equal(out[i].Nodes, active(out[i].Dst))
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Dst != out[j].Dst {
+			return out[i].Dst < out[j].Dst
+		}
+		return slices.Compare(out[i].Nodes, out[j].Nodes) < 0
+	})
+	return out
+}
+
+// PathStats returns the probe measurements of every path in the routes
+// (nil when probing is disabled).
+func (b *Backbone) PathStats() []PathStat {
+	if b.prober == nil {
+		return nil
+	}
+	return b.prober.stats(b.ActivePath)
+}
+
+// handleProbeReply dispatches probe replies: liveness echoes to
+// OnEchoReply, path probes to the prober.
+func (b *Backbone) handleProbeReply(src uint16, pr overlay.Probe, at time.Time) {
+	if pr.ID == echoProbeID {
+		if b.cfg.OnEchoReply != nil {
+			b.cfg.OnEchoReply(src, uint16(pr.Seq), at)
+		}
+		return
+	}
+	if b.prober != nil {
+		b.prober.reply(src, pr, at)
+	}
+}
+
+// SendEcho sends a liveness echo (a one-hop probe) straight to PoP peer; its
+// reply calls Config.OnEchoReply(peer, seq, at). It has the shape of the
+// prober's EchoTransport.SendEcho with the target reduced to its id.
+func (b *Backbone) SendEcho(peer uint16, seq uint16) error {
+	to := b.pops.byID[peer]
+	if to == nil {
+		return fmt.Errorf("tunnel: echo: pop %d is not a configured peer", peer)
+	}
+	h := overlay.Header{Type: overlay.TypeProbe, Count: 1, Src: b.cfg.ID, Hops: [overlay.MaxHops]uint16{peer}}
+	var hdr [overlay.HeaderLen]byte
+	var body [overlay.ProbeLen]byte
+	if err := h.Marshal(hdr[:]); err != nil {
+		return err
+	}
+	pr := overlay.Probe{ID: echoProbeID, Seq: uint32(seq), Sent: time.Now().UnixNano()}
+	if err := pr.Marshal(body[:]); err != nil {
+		return err
+	}
+	return b.bind.sendRaw(hdr[:], body[:], to)
+}

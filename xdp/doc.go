@@ -1,0 +1,38 @@
+// Package xdp loads and manages argo's XDP program on a PoP's underlay
+// interface.
+//
+// The program (bpf/argo.c, compiled with bpf2go) runs in the driver before
+// the kernel network stack and, per frame:
+//
+//  1. parses Ethernet (one optional VLAN tag), IPv4, IPv6 and UDP;
+//  2. drops frames whose source address matches the blocklist (LPM tries,
+//     IPv4 and IPv6, with a hit count per entry) and frames over a
+//     per-source token-bucket rate limit configured per UDP destination port;
+//  3. handles UDP to the overlay port over IPv4: drops datagrams from
+//     addresses that are not known PoPs (a relay is never an open
+//     reflector), drops headers that overlay.Decide rejects (same checks,
+//     same order, same reasons), passes datagrams for this PoP to userspace,
+//     and relays the others: it advances the hop index, rewrites the IPv4
+//     source and destination to this PoP and the next hop, updates the IPv4
+//     and UDP checksums incrementally (a zero UDP checksum stays zero),
+//     resolves the next hop's MAC and interface with bpf_fib_lookup, and
+//     transmits with XDP_TX (same interface) or XDP_REDIRECT (an interface
+//     listed in Config.Egress).
+//
+// Whenever the driver cannot finish a relay (IPv6 underlay, fragments, VLAN
+// tags, unknown next-hop address, FIB or neighbour miss, forwarding disabled
+// on the interface) it passes the datagram up unchanged so that the
+// userspace relay in tunnel/ handles it; every such case has its own
+// counter. Everything that is not overlay traffic for this PoP and survives
+// the filter is passed unchanged.
+//
+// Maps are pinned under <PinRoot>/<PopName>/ so that blocklist, rate-limit
+// state and counters survive an argod restart; pins written by another map
+// layout are detected and replaced. The attachment is a pinned bpf_link that
+// a new Load updates in place, so a restart with KeepOnExit never leaves the
+// interface without a program.
+//
+// The package must not decide routes, talk to peers, or open sockets: argod
+// feeds it the PoP address table (SetPoPs) and the filter rules, and the
+// userspace relay remains the fallback for everything the driver passes up.
+package xdp
