@@ -23,8 +23,8 @@ import (
 // The lab: a router network namespace running BIRD 2, joined by one veth
 // pair to the test's own (root) namespace, where the speakers run
 // in-process. Addresses: 198.19.<S>.0/24 and 2001:db8:b9<S>::/64 with a
-// per-lab <S>; the speakers use .1, .2 (and ::1, ::2), the router .254 and
-// .253 (::fe).
+// per-lab <S>; the speakers use .1, .2, .3 (and ::1, ::2, ::3), the router
+// .254 and .253 (::fe).
 
 const (
 	labASNRouter  = 65000
@@ -115,7 +115,7 @@ func newLab(t *testing.T) *lab {
 	run(t, "ip", "netns", "add", l.ns)
 	t.Cleanup(func() { exec.Command("ip", "link", "del", l.hostIf).Run() })
 	run(t, "ip", "link", "add", l.hostIf, "type", "veth", "peer", "name", l.routerIf, "netns", l.ns)
-	for _, host := range []byte{1, 2} {
+	for _, host := range []byte{1, 2, 3} {
 		run(t, "ip", "addr", "add", l.addr(host).String()+"/24", "dev", l.hostIf)
 		run(t, "ip", "-6", "addr", "add", l.addr6(host).String()+"/64", "dev", l.hostIf, "nodad")
 	}
@@ -174,7 +174,10 @@ func (l *lab) startBird(peers []birdPeer) {
 		if p.noExport {
 			export4, export6 = "none", "none"
 		}
-		fmt.Fprintf(&b, "protocol bgp %s from speaker {\n  local %s as %d;\n  neighbor %s as %d;\n", p.name, local, as, p.addr, labASNSpeaker)
+		// Each session gets BIRD's local address as its router id, so that
+		// GoBGP sees distinct routers (it never sends a route back to the
+		// router id it came from).
+		fmt.Fprintf(&b, "protocol bgp %s from speaker {\n  router id %s;\n  local %s as %d;\n  neighbor %s as %d;\n", p.name, local, local, as, p.addr, labASNSpeaker)
 		fmt.Fprintf(&b, "  ipv4 { import all; export %s; };\n  ipv6 { import all; export %s; next hop address %s; };\n", export4, export6, l.addr6(254))
 		if p.password != "" {
 			fmt.Fprintf(&b, "  password \"%s\";\n", p.password)
@@ -288,7 +291,7 @@ func (l *lab) newSpeaker(name string, cfg Config) (*Speaker, *prometheus.Registr
 	t := l.t
 	t.Helper()
 	reg := prometheus.NewRegistry()
-	log := slog.New(slog.NewTextHandler(l.logs, &slog.HandlerOptions{Level: slog.LevelInfo})).With("speaker", name)
+	log := slog.New(slog.NewTextHandler(l.logs, &slog.HandlerOptions{Level: slog.LevelDebug})).With("speaker", name)
 	s, err := New(cfg, log, reg)
 	if err != nil {
 		t.Fatal(err)

@@ -102,7 +102,10 @@ type Probe struct {
 	// Window is the number of probes in the loss and percentile windows
 	// (default 100).
 	Window int `yaml:"window"`
-	// MaxTimeout bounds the adaptive reply timeout (default 1s).
+	// MinTimeout and MaxTimeout bound the adaptive reply timeout
+	// (2·SRTT + 4·jitter): defaults 100ms and 1s. A probe unanswered after
+	// its timeout counts as lost.
+	MinTimeout time.Duration `yaml:"min_timeout"`
 	MaxTimeout time.Duration `yaml:"max_timeout"`
 }
 

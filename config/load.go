@@ -144,6 +144,7 @@ func (c *Config) applyDefaults() {
 	i(&c.Probe.DownAfter, 3)
 	i(&c.Probe.UpAfter, 3)
 	i(&c.Probe.Window, 100)
+	d(&c.Probe.MinTimeout, 100*time.Millisecond)
 	d(&c.Probe.MaxTimeout, time.Second)
 	i(&c.Path.MaxHops, 3)
 	f(&c.Path.JitterFactor, 2)
@@ -296,7 +297,11 @@ func (v *validator) check(c *Config) {
 	v.intRange("probe.down_after", c.Probe.DownAfter, 1, 100)
 	v.intRange("probe.up_after", c.Probe.UpAfter, 1, 100)
 	v.intRange("probe.window", c.Probe.Window, 10, 100000)
-	v.durRange("probe.max_timeout", c.Probe.MaxTimeout, 10*time.Millisecond, time.Minute)
+	v.durRange("probe.min_timeout", c.Probe.MinTimeout, time.Millisecond, 30*time.Second)
+	v.durRange("probe.max_timeout", c.Probe.MaxTimeout, 10*time.Millisecond, 30*time.Second)
+	if c.Probe.MinTimeout > c.Probe.MaxTimeout {
+		v.fail("probe.min_timeout", "%v is above probe.max_timeout %v", c.Probe.MinTimeout, c.Probe.MaxTimeout)
+	}
 	// path
 	v.intRange("path.max_hops", c.Path.MaxHops, 1, 4)
 	v.floatRange("path.jitter_factor", c.Path.JitterFactor, 0, 100)

@@ -2,6 +2,7 @@ package linkstate
 
 import (
 	"sync"
+	"time"
 
 	"github.com/hashicorp/memberlist"
 )
@@ -88,9 +89,9 @@ func (f *fanout) round() {
 		return
 	}
 	var targets []*memberlist.Node
-	for _, n := range g.ml.Members() {
-		if n.Name != g.cfg.Name && (all || joined[n.Name]) {
-			targets = append(targets, n)
+	for _, m := range g.book.members(time.Now()) {
+		if m.Name != g.cfg.Name && m.State == MemberAlive && (all || joined[m.Name]) {
+			targets = append(targets, m.node())
 		}
 	}
 	sem := make(chan struct{}, f.conc)

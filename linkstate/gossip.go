@@ -184,21 +184,15 @@ func (g *Gossip) Store() *Store { return g.store }
 // Addr returns the gossip address other PoPs reach this one at (useful with
 // a Bind port of 0).
 func (g *Gossip) Addr() netip.AddrPort {
-	n := g.ml.LocalNode()
-	a, _ := netip.AddrFromSlice(n.Addr)
-	return netip.AddrPortFrom(a.Unmap(), n.Port)
+	self, _ := g.book.lookup(g.cfg.Name)
+	return self.Addr
 }
 
 // Members lists the PoPs of the cluster, this one included, sorted by name:
 // the live members as memberlist sees them now, and dead or departed members
 // seen within the last hour.
 func (g *Gossip) Members() []Member {
-	nodes := g.ml.Members()
-	live := make([]Member, 0, len(nodes))
-	for _, n := range nodes {
-		live = append(live, toMember(n))
-	}
-	return g.book.merge(live)
+	return g.book.members(time.Now())
 }
 
 // Publish makes t the local table: it sets t.Origin to Config.Self, sorts
@@ -351,18 +345,24 @@ func (g *Gossip) reconnectLoop() {
 
 func (g *Gossip) reconnect() {
 	alive := make(map[string]bool)
-	for _, n := range g.ml.Members() {
-		alive[toMember(n).Addr.String()] = true
+	var dead []string
+	for _, m := range g.book.members(time.Now()) {
+		switch {
+		case m.Name == g.cfg.Name:
+		case m.State == MemberAlive:
+			alive[m.Addr.String()] = true
+		case m.State == MemberDead && m.Addr.IsValid():
+			dead = append(dead, m.Addr.String())
+		}
 	}
-	alone := len(alive) <= 1
 	var targets []string
 	for _, s := range g.cfg.Seeds {
-		if alone || !alive[s] {
+		if len(alive) == 0 || !alive[s] {
 			targets = append(targets, s)
 		}
 	}
-	for _, m := range g.book.gone(time.Now()) {
-		if a := m.Addr.String(); m.Addr.IsValid() && !alive[a] {
+	for _, a := range dead {
+		if !alive[a] {
 			targets = append(targets, a)
 		}
 	}

@@ -74,10 +74,11 @@ func toMember(n *memberlist.Node) Member {
 // Members and is retried by the reconnect loop.
 const deadRetention = time.Hour
 
-// memberBook records the membership events memberlist delivers, so that
-// Members can list dead and departed PoPs (memberlist forgets them) and the
-// receive path can map node names to PoP ids without calling into
-// memberlist (whose locks are held while it delivers events).
+// memberBook records the membership events memberlist delivers. It is the
+// only source of member data this package reads: memberlist's Members and
+// LocalNode return pointers into state that memberlist keeps mutating (a data
+// race), while events are delivered under memberlist's lock and copied here.
+// It also remembers dead and departed members, which memberlist forgets.
 type memberBook struct {
 	mu    sync.RWMutex
 	nodes map[string]bookEntry
@@ -117,41 +118,24 @@ func (b *memberBook) claimant(id uint16, except string) (string, bool) {
 	return "", false
 }
 
-// gone returns the dead (not departed) members, for reconnect attempts, and
-// forgets entries older than deadRetention.
-func (b *memberBook) gone(now time.Time) []Member {
+// members returns every recorded member, sorted by name, after forgetting
+// dead and departed ones older than deadRetention.
+func (b *memberBook) members(now time.Time) []Member {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	var out []Member
+	out := make([]Member, 0, len(b.nodes))
 	for name, e := range b.nodes {
-		if e.m.State != MemberDead && e.m.State != MemberLeft {
-			continue
-		}
-		if now.Sub(e.since) > deadRetention {
+		if e.m.State != MemberAlive && now.Sub(e.since) > deadRetention {
 			delete(b.nodes, name)
 			continue
 		}
-		if e.m.State == MemberDead {
-			out = append(out, e.m)
-		}
+		out = append(out, e.m)
 	}
+	slices.SortFunc(out, func(a, c Member) int { return strings.Compare(a.Name, c.Name) })
 	return out
 }
 
-// merge returns live, the members memberlist reports, plus the recorded dead
-// and departed members not among them, sorted by name.
-func (b *memberBook) merge(live []Member) []Member {
-	seen := make(map[string]bool, len(live))
-	for _, m := range live {
-		seen[m.Name] = true
-	}
-	b.mu.RLock()
-	for name, e := range b.nodes {
-		if !seen[name] && (e.m.State == MemberDead || e.m.State == MemberLeft) {
-			live = append(live, e.m)
-		}
-	}
-	b.mu.RUnlock()
-	slices.SortFunc(live, func(a, c Member) int { return strings.Compare(a.Name, c.Name) })
-	return live
+// node returns a memberlist node to send to.
+func (m Member) node() *memberlist.Node {
+	return &memberlist.Node{Name: m.Name, Addr: m.Addr.Addr().AsSlice(), Port: m.Addr.Port()}
 }

@@ -96,8 +96,10 @@ func runProberHelper() error {
 }
 
 // udpEcho is a minimal EchoTransport for the test: 4-byte datagrams
-// (peer id, seq) sent to a responder that returns them unchanged.
+// (peer id, seq) sent to a responder that returns them unchanged. Echoes
+// to a loopback target are answered in process, as by a local daemon.
 type udpEcho struct {
+	p    *Prober
 	conn *net.UDPConn
 	to   *net.UDPAddr
 	mu   sync.Mutex
@@ -125,10 +127,14 @@ func newUDPEcho(p *Prober, to string) (*udpEcho, error) {
 			}
 		}
 	}()
-	return &udpEcho{conn: conn, to: addr}, nil
+	return &udpEcho{p: p, conn: conn, to: addr}, nil
 }
 
 func (u *udpEcho) SendEcho(to Target, seq uint16) error {
+	if to.Addr.IsLoopback() {
+		go u.p.EchoReply(to.ID, seq, time.Now())
+		return nil
+	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	binary.BigEndian.PutUint16(u.buf[0:], to.ID)

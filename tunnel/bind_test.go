@@ -3,6 +3,7 @@ package tunnel
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.zx2c4.com/wireguard/conn"
 
 	"github.com/argonet/argo/overlay"
@@ -353,5 +355,57 @@ func TestSendWrongEndpointAndClosed(t *testing.T) {
 	bufs, sizes, eps := makeRecvBufs(1)
 	if _, err := a.recv(bufs, sizes, eps); !errors.Is(err, net.ErrClosed) {
 		t.Fatalf("receive after Close: %v", err)
+	}
+}
+
+func newTestRegistry() *prometheus.Registry { return prometheus.NewRegistry() }
+
+// TestDualStackSocketWithIPv4Peers runs a PoP whose socket is IPv6
+// dual-stack (it has an IPv6 peer) against an IPv4 PoP: v4-mapped
+// addresses must work both ways.
+func TestDualStackSocketWithIPv4Peers(t *testing.T) {
+	ns, err := openNS("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ns.close)
+	pa, pb := freeLoopbackPort(t), freeLoopbackPort(t)
+	aAddr := netip.MustParseAddrPort(fmt.Sprintf("127.0.0.1:%d", pa))
+	bAddr := netip.MustParseAddrPort(fmt.Sprintf("127.0.0.12:%d", pb))
+	mk := func(id uint16, listen netip.Addr, port uint16, peers []Peer) *testPoP {
+		cnt := &counters{}
+		b := newBind(id, listen, newPopSet(peers), ns, testLogger(t), cnt)
+		fns, _, err := b.Open(port)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		return &testPoP{id: id, b: b, cnt: cnt, recv: fns[0]}
+	}
+	a := mk(1, netip.Addr{}, pa, []Peer{{ID: 2, Underlay: bAddr}, {ID: 3, Underlay: netip.MustParseAddrPort(fmt.Sprintf("[::1]:%d", pb))}})
+	b := mk(2, bAddr.Addr(), pb, []Peer{{ID: 1, Underlay: aAddr}})
+	if !a.b.v6 || b.b.v6 {
+		t.Fatalf("socket families: a v6=%v b v6=%v", a.b.v6, b.b.v6)
+	}
+	gotB, gotA := collect(t, b), collect(t, a)
+	if err := a.b.Send([][]byte{[]byte("to b")}, a.b.pops.byID[2].ep); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.b.Send([][]byte{[]byte("to a")}, b.b.pops.byID[1].ep); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		ch   <-chan delivery
+		from uint16
+		want string
+	}{{gotB, 1, "to b"}, {gotA, 2, "to a"}} {
+		select {
+		case d := <-c.ch:
+			if d.from != c.from || string(d.payload) != c.want {
+				t.Fatalf("got %q from %d", d.payload, d.from)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%q lost", c.want)
+		}
 	}
 }

@@ -21,8 +21,6 @@ func checkPrefix(p netip.Prefix) error {
 	switch {
 	case !p.IsValid():
 		return &FieldError{"prefix", p.String(), "not a valid prefix"}
-	case p.Addr().Zone() != "":
-		return &FieldError{"prefix", p.String(), "must not carry a zone"}
 	case p.Addr().Is4In6():
 		return &FieldError{"prefix", p.String(), "IPv4-mapped IPv6: use the IPv4 form"}
 	case p.Masked() != p:

@@ -103,7 +103,9 @@ func (d *daemon) run(ctx context.Context) error {
 		return fmt.Errorf("gossip.secret_file: %w", err)
 	}
 
-	d.engine = pathcalc.NewEngine(c.PoP.ID, pathSettings(c), d.log.With("sub", "pathcalc"), d.reg)
+	if d.engine, err = pathcalc.NewEngine(c.PoP.ID, pathSettings(c), d.log.With("sub", "pathcalc"), d.reg); err != nil {
+		return err
+	}
 	d.prober, err = prober.New(c.PoP.Name, probeSettings(c), d.log.With("sub", "prober"), d.reg)
 	if err != nil {
 		return err
@@ -189,8 +191,13 @@ func (d *daemon) reload() {
 		d.log.Error("config reload rejected; the old configuration stays in force", "err", err)
 		return
 	}
+	if err := d.engine.SetSettings(pathSettings(c)); err != nil {
+		d.metrics.reloads.WithLabelValues("rejected").Inc()
+		d.lastReload = "rejected: " + err.Error()
+		d.log.Error("config reload rejected; the old configuration stays in force", "err", err)
+		return
+	}
 	d.cfg.Store(c)
-	d.engine.SetSettings(pathSettings(c))
 	d.prober.SetTargets(targets(c))
 	d.echo.setPeers(c)
 	d.reloads++

@@ -83,7 +83,7 @@ func binaries(t *testing.T) (argod, argoctl string) {
 		}
 		buildOnce.dir = dir
 		for _, p := range []string{"argod", "argoctl"} {
-			out, err := exec.Command("go", "build", "-race", "-o", filepath.Join(dir, p), "github.com/argonet/argo/cmd/"+p).CombinedOutput()
+			out, err := exec.Command("go", "build", "-o", filepath.Join(dir, p), "github.com/argonet/argo/cmd/"+p).CombinedOutput()
 			if err != nil {
 				buildOnce.err = fmt.Errorf("go build %s: %v\n%s", p, err, out)
 				return

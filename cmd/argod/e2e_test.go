@@ -37,15 +37,21 @@ func TestFourPoPs(t *testing.T) {
 	})
 	t.Logf("converged %v after start", took)
 
-	routes, err := c.paths(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r := find(routes, "c"); !slices.Equal(r.Path, []string{"a", "b", "c"}) {
-		t.Fatalf("a's path to c is %v, want a → b → c (biased direct link)", r.Path)
-	}
+	// The relay path wins over the biased direct link once it has held
+	// for the hysteresis time.
+	waitFor(t, 5*time.Second, "a routes to c relayed by b", func() error {
+		routes, err := c.paths(a)
+		if err != nil {
+			return err
+		}
+		if r := find(routes, "c"); len(r.Path) < 3 || r.Path[1] != "b" {
+			return fmt.Errorf("a's path to c is %v (%s), want one relayed by b", r.Path, r.Reason)
+		}
+		return nil
+	})
 
-	// kill -9 b: its links must go down everywhere and routes avoid it.
+	// kill -9 b: every other PoP marks its own link to b down and routes
+	// around b within 1 s; the gossiped links to b follow shortly after.
 	c.kill(b, syscall.SIGKILL)
 	killed := time.Now()
 	took = waitFor(t, 1500*time.Millisecond, "b's links down and routes around b", func() error {
@@ -58,8 +64,8 @@ func TestFourPoPs(t *testing.T) {
 				return err
 			}
 			for _, l := range links {
-				if l.To == "b" && l.Up {
-					return fmt.Errorf("%s still sees %s→b up", p.name, l.From)
+				if l.To == "b" && l.Up && l.Source == "local" {
+					return fmt.Errorf("%s still sees its link %s→b up", p.name, l.From)
 				}
 			}
 			routes, err := c.paths(p)
@@ -78,9 +84,26 @@ func TestFourPoPs(t *testing.T) {
 	if took > time.Second {
 		t.Errorf("failover took %v, want at most 1s", took)
 	}
-	routes, _ = c.paths(a)
+	took = waitFor(t, 3*time.Second, "every link to b down in every view", func() error {
+		for _, p := range c.pops {
+			if p == b {
+				continue
+			}
+			links, err := c.links(p)
+			if err != nil {
+				return err
+			}
+			for _, l := range links {
+				if l.To == "b" && l.Up {
+					return fmt.Errorf("%s still sees %s→b up", p.name, l.From)
+				}
+			}
+		}
+		return nil
+	})
+	t.Logf("every view has every link to b down %v after kill -9", time.Since(killed))
+	routes, _ := c.paths(a)
 	t.Logf("a → c after the kill: %v (%s)", find(routes, "c").Path, find(routes, "c").Reason)
-	_ = killed
 
 	// restart b: back in everyone's view within 5 s.
 	c.start(b)
@@ -147,7 +170,7 @@ func TestCheckConfig(t *testing.T) {
 		t.Fatalf("valid config: rc %d: %s", rc, errb.String())
 	}
 	bad := t.TempDir() + "/bad.yaml"
-	os.WriteFile(bad, []byte("pop: {id: 1, name: a}\nunderlay: [198.18.0.1]\nprobe: {interval: 1ms}\n"), 0o600)
+	os.WriteFile(bad, []byte("pop: {id: 1, name: a}\nunderlay: [198.18.0.1]\nprobe: {interval: 1ms}\ngossip: {secret_file: /x}\n"), 0o600)
 	out.Reset()
 	errb.Reset()
 	if rc := run([]string{"--check-config", bad}, &out, &errb); rc != 2 {

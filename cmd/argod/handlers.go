@@ -46,7 +46,7 @@ func (d *daemon) apiStatus() (api.Status, error) {
 	}
 	s.Healthy, s.Health = d.health(tab)
 	for _, m := range d.gossip.Members() {
-		s.Members = append(s.Members, api.Member{Name: m.Name, ID: m.ID, Address: m.Address, State: string(m.State)})
+		s.Members = append(s.Members, api.Member{Name: m.Name, ID: m.ID, Address: m.Addr.String(), State: string(m.State)})
 	}
 	d.mu.Lock()
 	s.Reloads, s.LastReload = d.reloads, d.lastReload

@@ -25,7 +25,9 @@ func (d *daemon) publish() {
 		})
 	}
 	t.Normalize()
-	d.gossip.Publish(t)
+	if err := d.gossip.Publish(t); err != nil {
+		d.log.Error("cannot publish the local link table", "err", err)
+	}
 	d.mu.Lock()
 	d.localAt = time.Now()
 	d.mu.Unlock()
@@ -67,7 +69,13 @@ func (d *daemon) recompute() {
 	start := time.Now()
 	d.gossip.Store().Expire(start)
 	nodes, links := d.graph()
-	tab := d.engine.Update(nodes, links, start)
+	tab, err := d.engine.Update(nodes, links, start)
+	if err != nil {
+		// Bad input from gossip was already rejected by linkstate; an error
+		// here means an inconsistent graph. Keep the previous table.
+		d.log.Error("route computation failed; keeping the previous routes", "err", err)
+		tab = d.engine.Current()
+	}
 	d.metrics.recomputes.Inc()
 	d.metrics.recomputeDur.Observe(time.Since(start).Seconds())
 	ok, _ := d.health(tab)

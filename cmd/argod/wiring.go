@@ -14,11 +14,8 @@ import (
 func probeSettings(c *config.Config) prober.Settings {
 	s := prober.DefaultSettings()
 	s.Interval = c.Probe.Interval
-	s.MinTimeout = c.Probe.Interval
+	s.MinTimeout = c.Probe.MinTimeout
 	s.MaxTimeout = c.Probe.MaxTimeout
-	if s.MinTimeout > s.MaxTimeout {
-		s.MinTimeout = s.MaxTimeout
-	}
 	s.DownAfter = c.Probe.DownAfter
 	s.UpAfter = c.Probe.UpAfter
 	s.RTTWindow = min(c.Probe.Window, prober.MaxWindow)
@@ -59,9 +56,9 @@ func gossipConfig(c *config.Config, key []byte, onChange func()) linkstate.Confi
 		RefreshInterval: c.Gossip.RefreshInterval,
 		TTL:             c.Gossip.TTL,
 		Threshold: linkstate.Threshold{
-			RTTRelative: c.Gossip.ChangeRelative,
-			RTTAbsolute: c.Gossip.ChangeAbsolute,
-			Loss:        c.Gossip.ChangeLoss,
+			Relative: c.Gossip.ChangeRelative,
+			Absolute: c.Gossip.ChangeAbsolute,
+			Loss:     c.Gossip.ChangeLoss,
 		},
 		OnChange: onChange,
 	}

@@ -49,8 +49,8 @@ type Fabric struct {
 	links  map[[2]int]*linkCtl
 	def    LinkParams
 
-	cmd    *exec.Cmd    // the forwarder process
-	conn   net.Conn     // control socket to it
+	cmd    *exec.Cmd // the forwarder process
+	conn   net.Conn  // control socket to it
 	enc    *json.Encoder
 	dec    *json.Decoder
 	exited chan struct{} // closed when the forwarder process has been reaped

@@ -43,6 +43,25 @@ func (tn *testNet) blast(t testing.TB, i, j, port, size int, d time.Duration, pp
 	return seq
 }
 
+// blastN sends exactly n datagrams evenly over d (sequence numbers 0..n-1).
+func (tn *testNet) blastN(t testing.TB, i, j, port, size, n int, d time.Duration) uint64 {
+	t.Helper()
+	c := tn.udpConn(t, i, 0)
+	dst := &net.UDPAddr{IP: tn.addr[j].AsSlice(), Port: port}
+	buf := make([]byte, size)
+	start := time.Now()
+	for k := range n {
+		if ahead := time.Duration(int64(d)*int64(k)/int64(n)) - time.Since(start); ahead > 0 {
+			time.Sleep(ahead)
+		}
+		binary.BigEndian.PutUint64(buf, uint64(k))
+		if _, err := c.WriteToUDP(buf, dst); err != nil {
+			t.Fatalf("send %d: %v", k, err)
+		}
+	}
+	return uint64(n)
+}
+
 // receiver counts the datagrams arriving at node j's port and records the
 // sequence numbers seen.
 type receiver struct {
