@@ -104,25 +104,34 @@ func (s *solver) avoid3(dst int, r []int) label {
 	if d := s.levels[1][dst]; d.n > 0 {
 		best = d.l[0]
 	}
+	for _, v := range r {
+		s.mark(v, true)
+	}
 	in := s.g.in[dst*n : dst*n+n]
 	lv := s.levels[2]
 	for u, w := range in {
-		if w == inf || u == s.src || hasInt(r, u) {
+		if w == inf || u == s.src || s.banned[u] {
 			continue
 		}
+		wr := w + s.relay
 		t := &lv[u]
 		for i := 0; i < int(t.n); i++ {
-			l := t.l[i]
-			if f := l.first(); hasInt(r, f) || f == dst {
+			l := &t.l[i]
+			c := l.cost + wr
+			if c > best.cost {
+				break // sorted: the rest via u cost more
+			}
+			if f := l.first(); s.banned[f] || f == dst {
 				continue
 			}
-			if c := l.cost + (w + s.relay); c <= best.cost {
-				if cand := l.with(dst, c); less(cand, best) {
-					best = cand
-				}
+			if cand := l.with(dst, c); less(cand, best) {
+				best = cand
 			}
-			break // sorted: the first allowed label is the best via u
+			break // the first allowed label is the best via u
 		}
+	}
+	for _, v := range r {
+		s.mark(v, false)
 	}
 	return best
 }

@@ -74,7 +74,7 @@ func TestPlanetlabDetourFraction(t *testing.T) {
 func TestPlanetlabBruteForce(t *testing.T) {
 	g := loadPlanetlab(t, DefaultWeights())
 	type sample struct{ src, hops int }
-	samples := []sample{{0, 2}, {123, 2}, {489, 2}, {7, 3}, {301, 3}}
+	samples := []sample{{0, 2}, {123, 2}, {489, 2}, {301, 3}}
 	if raceEnabled || testing.Short() {
 		samples = []sample{{0, 2}, {301, 2}}
 	}

@@ -112,8 +112,12 @@ func (m *metrics) deletePeer(name string) {
 }
 
 // export adds the tracker counters not yet exported for kind k.
-func (pm *peerMetrics) export(k int, st *Stats) {
-	pm.sent[k].Add(float64(st.Sent - pm.exportedSent[k]))
-	pm.lost[k].Add(float64(st.Lost - pm.exportedLost[k]))
-	pm.exportedSent[k], pm.exportedLost[k] = st.Sent, st.Lost
+func (pm *peerMetrics) export(k int, c *counters) {
+	if d := c.sent - pm.exportedSent[k]; d > 0 {
+		pm.sent[k].Add(float64(d))
+	}
+	if d := c.lost - pm.exportedLost[k]; d > 0 {
+		pm.lost[k].Add(float64(d))
+	}
+	pm.exportedSent[k], pm.exportedLost[k] = c.sent, c.lost
 }

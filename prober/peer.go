@@ -152,23 +152,24 @@ func (pr *peer) stats() PeerStats {
 
 // publish updates the metrics, logs up/down transitions and notifies
 // Changes when the state, SRTT or loss moved noticeably. Called with pr.mu
-// held after every event.
+// held after every event; it reads the trackers directly (no percentile
+// sort) and does not allocate unless the state changes.
 func (pr *peer) publish() {
 	if pr.closed {
 		return
 	}
-	ps := pr.stats()
-	ic := &ps.ICMP
-	pr.met.srtt.Set(ic.SRTT.Seconds())
-	pr.met.jitter.Set(ic.Jitter.Seconds())
-	pr.met.loss.Set(ic.Loss)
-	pr.met.export(0, ic)
-	pr.met.export(1, &ps.Echo)
+	ic, ec := pr.icmp, pr.echo
+	echoUsed := pr.echoTx() != nil
+	now := report{up: ic.up && (!echoUsed || ec.up), srtt: ic.srtt, loss: ic.loss.ratio()}
+	pr.met.srtt.Set(ic.srtt.Seconds())
+	pr.met.jitter.Set(time.Duration(ic.jitter).Seconds())
+	pr.met.loss.Set(now.loss)
+	pr.met.export(0, &ic.stats)
+	pr.met.export(1, &ec.stats)
 
-	now := report{up: ps.Up, srtt: ic.SRTT, loss: ic.Loss}
 	last := pr.reported
 	if now.up != last.up {
-		pr.logTransition(&ps)
+		pr.logTransition(now, echoUsed)
 		if now.up {
 			pr.met.up.Set(1)
 		} else {
@@ -194,12 +195,12 @@ func lossMoved(old, cur, threshold float64) bool {
 	return d > 0 && d >= threshold
 }
 
-func (pr *peer) logTransition(ps *PeerStats) {
-	attrs := []any{"srtt", ps.ICMP.SRTT, "loss", ps.ICMP.Loss, "icmp_up", ps.ICMP.Up}
-	if ps.EchoUsed {
-		attrs = append(attrs, "echo_up", ps.Echo.Up)
+func (pr *peer) logTransition(r report, echoUsed bool) {
+	attrs := []any{"srtt", r.srtt, "loss", r.loss, "icmp_up", pr.icmp.up}
+	if echoUsed {
+		attrs = append(attrs, "echo_up", pr.echo.up)
 	}
-	if ps.Up {
+	if r.up {
 		pr.log.Info("peer up", attrs...)
 	} else {
 		pr.log.Info("peer down", attrs...)

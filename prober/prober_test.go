@@ -322,3 +322,31 @@ func TestProberNewAndClose(t *testing.T) {
 	}
 	p2.Close()
 }
+
+// BenchmarkEchoReply measures the path of one echo reply through the
+// Prober (peer lookup, tracker, metrics, change detection), as the lead's
+// overlay receive loop calls it.
+func BenchmarkEchoReply(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("skipping: needs root for raw ICMP sockets")
+	}
+	p, err := New("self", DefaultSettings(), nil, prometheus.NewRegistry())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	if err := p.SetTargets([]Target{{1, "lo", loop4}}); err != nil {
+		b.Fatal(err)
+	}
+	pr := p.peers[1]
+	now := time.Now()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		seq := uint16(i)
+		pr.mu.Lock()
+		pr.echo.Sent(seq, now)
+		pr.mu.Unlock()
+		p.EchoReply(1, seq, now.Add(time.Millisecond))
+		now = now.Add(200 * time.Millisecond)
+	}
+}

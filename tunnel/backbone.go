@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vishvananda/netlink"
@@ -35,6 +37,8 @@ type Backbone struct {
 	prober   *prober                 // nil when probing is disabled
 	closed   bool
 	cleanup  []func() // undo steps of New, run by Close
+
+	onEcho atomic.Pointer[func(peer, seq uint16, at time.Time)]
 }
 
 // New creates the backbone device described by cfg in its network
@@ -74,6 +78,13 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (_ *Backbone, 
 	b.dests = directRoutes(cfg.ID, b.pops)
 	b.bind = newBind(cfg.ID, cfg.ListenAddr, b.pops, b.ns, log, b.cnt)
 	b.bind.onProbeReply = b.handleProbeReply
+	if cfg.OnEchoReply != nil {
+		b.SetEchoHandler(cfg.OnEchoReply)
+	}
+	if cfg.Probe.Interval > 0 {
+		b.prober = newProber(b) // before the device receives: the receive path reads b.prober
+		b.prober.syncPaths(b.dests)
+	}
 
 	if b.tun, err = createTUN(b.ns, b.nl, cfg.Interface, cfg.TunnelMTU()); err != nil {
 		return nil, err
@@ -96,13 +107,16 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (_ *Backbone, 
 		return nil, fmt.Errorf("tunnel: register metrics: %w", err)
 	}
 	b.cleanup = append(b.cleanup, func() { reg.Unregister(b.col) })
+	pc := newPathCollector(b)
+	if err := reg.Register(pc); err != nil {
+		return nil, fmt.Errorf("tunnel: register path metrics: %w", err)
+	}
+	b.cleanup = append(b.cleanup, func() { reg.Unregister(pc) })
 
 	b.mu.Lock()
 	b.swapTableLocked()
 	b.mu.Unlock()
-	if cfg.Probe.Interval > 0 {
-		b.prober = newProber(b)
-		b.prober.syncPaths(b.dests)
+	if b.prober != nil {
 		b.cleanup = append(b.cleanup, b.prober.stop)
 		go b.prober.run()
 	}

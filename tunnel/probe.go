@@ -291,14 +291,26 @@ func (b *Backbone) PathStats() []PathStat {
 // OnEchoReply, path probes to the prober.
 func (b *Backbone) handleProbeReply(src uint16, pr overlay.Probe, at time.Time) {
 	if pr.ID == echoProbeID {
-		if b.cfg.OnEchoReply != nil {
-			b.cfg.OnEchoReply(src, uint16(pr.Seq), at)
+		if fn := b.onEcho.Load(); fn != nil {
+			(*fn)(src, uint16(pr.Seq), at)
 		}
 		return
 	}
 	if b.prober != nil {
 		b.prober.reply(src, pr, at)
 	}
+}
+
+// SetEchoHandler sets (or with nil clears) the function called when the
+// reply to SendEcho arrives, replacing Config.OnEchoReply; it lets the
+// prober be created after the Backbone. fn runs on the receive goroutine
+// and must not block; (*prober.Prober).EchoReply fits.
+func (b *Backbone) SetEchoHandler(fn func(peer, seq uint16, at time.Time)) {
+	if fn == nil {
+		b.onEcho.Store(nil)
+		return
+	}
+	b.onEcho.Store(&fn)
 }
 
 // SendEcho sends a liveness echo (a one-hop probe) straight to PoP peer; its

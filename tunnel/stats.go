@@ -1,6 +1,7 @@
 package tunnel
 
 import (
+	"strconv"
 	"sync/atomic"
 
 	"github.com/argonet/argo/overlay"
@@ -176,4 +177,43 @@ var dropCounter = [overlay.NumDropReasons]counter{
 	overlay.WrongHop:   cDropWrongHop,
 	overlay.Loop:       cDropLoop,
 	overlay.ProbeShort: cDropProbeShort,
+}
+
+// pathCollector exports the path probe measurements at scrape time:
+// argo_tunnel_path_rtt_seconds, argo_tunnel_path_loss_ratio and
+// argo_tunnel_path_up, labelled by destination and path ("1-2-3").
+type pathCollector struct {
+	b             *Backbone
+	rtt, loss, up *prometheus.Desc
+}
+
+func newPathCollector(b *Backbone) *pathCollector {
+	l := []string{"dst", "path"}
+	return &pathCollector{
+		b:    b,
+		rtt:  prometheus.NewDesc("argo_tunnel_path_rtt_seconds", "Smoothed RTT of in-band path probes.", l, nil),
+		loss: prometheus.NewDesc("argo_tunnel_path_loss_ratio", "Fraction of recent path probes lost.", l, nil),
+		up:   prometheus.NewDesc("argo_tunnel_path_up", "1 when the path answers its probes, 0 when down.", l, nil),
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (c *pathCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.rtt
+	ch <- c.loss
+	ch <- c.up
+}
+
+// Collect implements prometheus.Collector.
+func (c *pathCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, ps := range c.b.PathStats() {
+		dst, path := strconv.Itoa(int(ps.Dst)), pathKey(ps.Nodes)
+		up := 0.0
+		if ps.Up {
+			up = 1
+		}
+		ch <- prometheus.MustNewConstMetric(c.rtt, prometheus.GaugeValue, ps.RTT.Seconds(), dst, path)
+		ch <- prometheus.MustNewConstMetric(c.loss, prometheus.GaugeValue, ps.Loss, dst, path)
+		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, up, dst, path)
+	}
 }

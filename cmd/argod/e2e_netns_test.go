@@ -33,6 +33,7 @@ type cluster struct {
 	argctl string
 	pops   []*pop
 	hub    string
+	secret string // gossip key file
 }
 
 // pop is one PoP of the cluster.
@@ -45,6 +46,7 @@ type pop struct {
 	cfgPath string
 	logPath string
 	pub     string
+	priv    string
 	cmd     *exec.Cmd
 	done    chan struct{}
 	mu      sync.Mutex
@@ -143,30 +145,39 @@ func newCluster(t *testing.T, names []string, extra string) *cluster {
 		sh(t, "ip", "-n", p.ns, "link", "set", "eth0", "up")
 		sh(t, "ip", "-n", p.ns, "link", "set", "lo", "up")
 	}
-	privs := map[string]string{}
 	for _, p := range c.pops {
 		priv, pub := genKey(t)
-		privs[p.name], p.pub = priv, pub
+		p.priv, p.pub = priv, pub
 	}
+	c.secret = secretPath
 	for _, p := range c.pops {
-		keyPath := filepath.Join(c.dir, p.name+".wgkey")
-		os.WriteFile(keyPath, []byte(privs[p.name]+"\n"), 0o600)
-		var b strings.Builder
-		fmt.Fprintf(&b, "pop: {id: %d, name: %s}\nunderlay: [%s]\n", p.id, p.name, p.addr)
-		fmt.Fprintf(&b, "overlay: {interface: ae%s%s, private_key_file: %s}\n", tag, p.name, keyPath)
-		fmt.Fprintf(&b, "gossip: {secret_file: %s}\n", secretPath)
-		fmt.Fprintf(&b, "api: {socket: %s}\nmetrics: {listen: \"off\"}\nlog: {level: debug}\npeers:\n", p.sock)
-		for _, q := range c.pops {
-			if q != p {
-				fmt.Fprintf(&b, "  - {id: %d, name: %s, underlay: [%s], public_key: %q}\n", q.id, q.name, q.addr, q.pub)
-			}
-		}
-		b.WriteString(extra)
-		if err := os.WriteFile(p.cfgPath, []byte(b.String()), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		c.writeConfig(p, c.pops, extra)
 	}
 	return c
+}
+
+// writeConfig writes p's configuration listing peers (p itself is skipped)
+// with extra YAML appended.
+func (c *cluster) writeConfig(p *pop, peers []*pop, extra string) {
+	c.t.Helper()
+	keyPath := filepath.Join(c.dir, p.name+".wgkey")
+	if err := os.WriteFile(keyPath, []byte(p.priv+"\n"), 0o600); err != nil {
+		c.t.Fatal(err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "pop: {id: %d, name: %s}\nunderlay: [%s]\n", p.id, p.name, p.addr)
+	fmt.Fprintf(&b, "overlay: {interface: ae%s%s, private_key_file: %s}\n", c.tag, p.name, keyPath)
+	fmt.Fprintf(&b, "gossip: {secret_file: %s}\n", c.secret)
+	fmt.Fprintf(&b, "api: {socket: %s}\nmetrics: {listen: \"off\"}\nlog: {level: debug}\npeers:\n", p.sock)
+	for _, q := range peers {
+		if q != p {
+			fmt.Fprintf(&b, "  - {id: %d, name: %s, underlay: [%s], public_key: %q}\n", q.id, q.name, q.addr, q.pub)
+		}
+	}
+	b.WriteString(extra)
+	if err := os.WriteFile(p.cfgPath, []byte(b.String()), 0o600); err != nil {
+		c.t.Fatal(err)
+	}
 }
 
 // start launches p's argod inside its namespace.
@@ -188,6 +199,15 @@ func (c *cluster) start(p *pop) {
 	p.mu.Unlock()
 }
 
+// signal sends sig to p's argod without waiting.
+func (c *cluster) signal(p *pop, sig os.Signal) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd != nil {
+		p.cmd.Process.Signal(sig)
+	}
+}
+
 // kill sends sig to p's argod and waits for it to exit.
 func (c *cluster) kill(p *pop, sig os.Signal) {
 	p.mu.Lock()
@@ -206,8 +226,13 @@ func (c *cluster) kill(p *pop, sig os.Signal) {
 }
 
 func (c *cluster) destroy() {
+	var wg sync.WaitGroup
 	for _, p := range c.pops {
-		c.kill(p, os.Interrupt)
+		wg.Add(1)
+		go func() { defer wg.Done(); c.kill(p, os.Interrupt) }()
+	}
+	wg.Wait()
+	for _, p := range c.pops {
 		if c.t.Failed() {
 			if b, err := os.ReadFile(p.logPath); err == nil {
 				c.t.Logf("---- log of %s ----\n%s", p.name, tail(string(b), 60))

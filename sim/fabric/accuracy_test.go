@@ -14,6 +14,7 @@ import (
 // builds, even a bare SCHED_FIFO thread sometimes wakes milliseconds late,
 // so a 3-second run is tried up to three times and the best one counts.
 func TestRTTAccuracy(t *testing.T) {
+	skipUnderRace(t)
 	tn := newTestNet(t, 2)
 	const oneWay = 20 * time.Millisecond
 	for _, d := range [][2]string{{"a", "b"}, {"b", "a"}} {

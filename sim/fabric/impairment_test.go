@@ -75,10 +75,10 @@ func TestLossModels(t *testing.T) {
 		// (1+0.65)/(1-0.65) < 5; bursts in Bad last 1/r = 3.3 packets.
 		{"gilbert-elliott", LinkParams{GE: ge}, ge.MeanLoss(), 5, 1.6, 10},
 	}
-	const n = 20000
+	const n = 15000
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r, ls := lossRun(t, c.p, n, 10000)
+			r, ls := lossRun(t, c.p, n, 6000)
 			loss, run := lossStats(r.seen)
 			sd := math.Sqrt(c.mean * (1 - c.mean) * c.corr / n)
 			t.Logf("loss %.4f (want %.4f ± %.4f), mean loss run %.2f, fabric lost %d", loss, c.mean, 5*sd, run, ls.Lost)
@@ -99,6 +99,7 @@ func TestLossModels(t *testing.T) {
 // delivers within 10 % of 8 Mbit/s (Ethernet frame bytes) and tail-drops the
 // rest at its queue.
 func TestRateLimit(t *testing.T) {
+	skipUnderRace(t)
 	tn := newTestNet(t, 2)
 	warmup(t, tn, 0, 1)
 	const rate = 8_000_000

@@ -19,6 +19,14 @@ import (
 // names "argosim-t<pid><rand>-..." and addresses in 198.19.200.0-198.19.249.255,
 // and clean up after themselves.
 
+// skipUnderRace skips timing and throughput tests under the race detector.
+func skipUnderRace(t testing.TB) {
+	t.Helper()
+	if raceEnabled {
+		t.Skip("timing-sensitive: the race detector slows the forwarder process several times; run without -race")
+	}
+}
+
 func requireRoot(t testing.TB) {
 	t.Helper()
 	if os.Geteuid() != 0 {

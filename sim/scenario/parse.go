@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"sort"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
