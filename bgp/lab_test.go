@@ -24,7 +24,7 @@ import (
 // pair to the test's own (root) namespace, where the speakers run
 // in-process. Addresses: 198.19.<S>.0/24 and 2001:db8:b9<S>::/64 with a
 // per-lab <S>; the speakers use .1, .2, .3 (and ::1, ::2, ::3), the router
-// .254 and .253 (::fe).
+// .249 to .254 (and ::fe).
 
 const (
 	labASNRouter  = 65000
@@ -120,7 +120,7 @@ func newLab(t *testing.T) *lab {
 		run(t, "ip", "-6", "addr", "add", l.addr6(host).String()+"/64", "dev", l.hostIf, "nodad")
 	}
 	run(t, "ip", "link", "set", l.hostIf, "up")
-	for _, host := range []byte{254, 253} {
+	for _, host := range []byte{254, 253, 252, 251, 250, 249} {
 		run(t, "ip", "-n", l.ns, "addr", "add", l.addr(host).String()+"/24", "dev", l.routerIf)
 	}
 	run(t, "ip", "-n", l.ns, "-6", "addr", "add", l.addr6(254).String()+"/64", "dev", l.routerIf, "nodad")

@@ -112,33 +112,57 @@ type decoder struct {
 	off int
 }
 
-func (d *decoder) errf(off int, field, format string, args ...any) error {
-	return &DecodeError{Offset: off, Field: field, Msg: fmt.Sprintf(format, args...)}
+// field names a field for an error message. It is formatted only when an
+// error is built, so that decoding does not allocate per field.
+type field struct {
+	list string // "links", "prefixes", "tables"; "" for a top-level field
+	i    int    // element index in list
+	name string // field name (of the element, if list is set)
+}
+
+// top names a top-level field.
+func top(name string) field { return field{name: name} }
+
+func (f field) String() string {
+	switch {
+	case f.list == "":
+		return f.name
+	case f.name == "":
+		return fmt.Sprintf("%s[%d]", f.list, f.i)
+	}
+	return fmt.Sprintf("%s[%d].%s", f.list, f.i, f.name)
+}
+
+// sub names a field of the same element.
+func (f field) sub(name string) field { f.name = name; return f }
+
+func (d *decoder) errf(off int, f field, format string, args ...any) error {
+	return &DecodeError{Offset: off, Field: f.String(), Msg: fmt.Sprintf(format, args...)}
 }
 
 func (d *decoder) table() (Table, error) {
 	var t Table
 	if len(d.b) > MaxTableBytes {
-		return t, d.errf(0, "table", "length %d exceeds limit %d", len(d.b), MaxTableBytes)
+		return t, d.errf(0, top("table"), "length %d exceeds limit %d", len(d.b), MaxTableBytes)
 	}
 	if len(d.b) < headerLen {
-		return t, d.errf(len(d.b), "header", "truncated: %d bytes, need %d", len(d.b), headerLen)
+		return t, d.errf(len(d.b), top("header"), "truncated: %d bytes, need %d", len(d.b), headerLen)
 	}
 	if d.b[0] != magic[0] || d.b[1] != magic[1] {
-		return t, d.errf(0, "magic", "%#04x is not %#04x (\"LS\")", binary.BigEndian.Uint16(d.b), binary.BigEndian.Uint16(magic[:]))
+		return t, d.errf(0, top("magic"), "%#04x is not %#04x (\"LS\")", binary.BigEndian.Uint16(d.b), binary.BigEndian.Uint16(magic[:]))
 	}
 	if d.b[2] != formatVersion {
-		return t, d.errf(2, "format version", "%d not supported (want %d)", d.b[2], formatVersion)
+		return t, d.errf(2, top("format version"), "%d not supported (want %d)", d.b[2], formatVersion)
 	}
 	if f := d.b[3]; f&^flagDraining != 0 {
-		return t, d.errf(3, "flags", "%#02x has reserved bits set", f)
+		return t, d.errf(3, top("flags"), "%#02x has reserved bits set", f)
 	}
 	t.Draining = d.b[3]&flagDraining != 0
 	t.Origin = binary.BigEndian.Uint16(d.b[4:])
 	t.Version = binary.BigEndian.Uint64(d.b[6:])
 	d.off = headerLen
 
-	n, err := d.count("link count", MaxLinks)
+	n, err := d.count(top("link count"), MaxLinks)
 	if err != nil {
 		return Table{}, err
 	}
@@ -152,7 +176,7 @@ func (d *decoder) table() (Table, error) {
 		}
 	}
 
-	n, err = d.count("prefix count", MaxPrefixes)
+	n, err = d.count(top("prefix count"), MaxPrefixes)
 	if err != nil {
 		return Table{}, err
 	}
@@ -166,46 +190,46 @@ func (d *decoder) table() (Table, error) {
 			return Table{}, err
 		}
 		if i > 0 && t.Prefixes[i-1].Compare(p) >= 0 {
-			return Table{}, d.errf(start, fmt.Sprintf("prefixes[%d]", i), "%s not after %s (prefixes must be sorted and unique)", p, t.Prefixes[i-1])
+			return Table{}, d.errf(start, field{list: "prefixes", i: i}, "%s not after %s (prefixes must be sorted and unique)", p, t.Prefixes[i-1])
 		}
 		t.Prefixes[i] = p
 	}
 	if d.off != len(d.b) {
-		return Table{}, d.errf(d.off, "table", "has %d trailing bytes", len(d.b)-d.off)
+		return Table{}, d.errf(d.off, top("table"), "has %d trailing bytes", len(d.b)-d.off)
 	}
 	return t, nil
 }
 
 // count reads a uvarint element count bounded by limit.
-func (d *decoder) count(field string, limit int) (int, error) {
+func (d *decoder) count(f field, limit int) (int, error) {
 	start := d.off
-	v, err := d.uvarint(field)
+	v, err := d.uvarint(f)
 	if err != nil {
 		return 0, err
 	}
 	if v > uint64(limit) {
-		return 0, d.errf(start, field, "%d exceeds limit %d", v, limit)
+		return 0, d.errf(start, f, "%d exceeds limit %d", v, limit)
 	}
 	return int(v), nil
 }
 
 // uvarint reads one minimal unsigned varint.
-func (d *decoder) uvarint(field string) (uint64, error) {
+func (d *decoder) uvarint(f field) (uint64, error) {
 	v, n := binary.Uvarint(d.b[d.off:])
 	switch {
 	case n == 0:
-		return 0, d.errf(d.off, field, "truncated varint")
+		return 0, d.errf(d.off, f, "truncated varint")
 	case n < 0:
-		return 0, d.errf(d.off, field, "varint overflows 64 bits")
+		return 0, d.errf(d.off, f, "varint overflows 64 bits")
 	case n > 1 && d.b[d.off+n-1] == 0:
-		return 0, d.errf(d.off, field, "non-minimal varint encoding")
+		return 0, d.errf(d.off, f, "non-minimal varint encoding")
 	}
 	d.off += n
 	return v, nil
 }
 
 func (d *decoder) link(l *Link, i int, prev *int, origin uint16) error {
-	name := func(f string) string { return fmt.Sprintf("links[%d].%s", i, f) }
+	name := func(n string) field { return field{list: "links", i: i, name: n} }
 	if d.off >= len(d.b) {
 		return d.errf(d.off, name("flags"), "truncated")
 	}
@@ -265,22 +289,22 @@ func (d *decoder) link(l *Link, i int, prev *int, origin uint16) error {
 	return nil
 }
 
-func (d *decoder) duration(field string, limit time.Duration) (time.Duration, error) {
+func (d *decoder) duration(f field, limit time.Duration) (time.Duration, error) {
 	start := d.off
-	v, err := d.uvarint(field)
+	v, err := d.uvarint(f)
 	if err != nil {
 		return 0, err
 	}
 	if v > uint64(limit) {
-		return 0, d.errf(start, field, "%dns exceeds limit %v", v, limit)
+		return 0, d.errf(start, f, "%dns exceeds limit %v", v, limit)
 	}
 	return time.Duration(v), nil
 }
 
 func (d *decoder) prefix(i int) (netip.Prefix, error) {
-	field := fmt.Sprintf("prefixes[%d]", i)
+	f := field{list: "prefixes", i: i}
 	if len(d.b)-d.off < 2 {
-		return netip.Prefix{}, d.errf(d.off, field, "truncated: need family and length")
+		return netip.Prefix{}, d.errf(d.off, f, "truncated: need family and length")
 	}
 	fam, bits := d.b[d.off], int(d.b[d.off+1])
 	var max int
@@ -290,21 +314,21 @@ func (d *decoder) prefix(i int) (netip.Prefix, error) {
 	case 6:
 		max = 128
 	default:
-		return netip.Prefix{}, d.errf(d.off, field+".family", "%d is neither 4 nor 6", fam)
+		return netip.Prefix{}, d.errf(d.off, f.sub("family"), "%d is neither 4 nor 6", fam)
 	}
 	if bits > max {
-		return netip.Prefix{}, d.errf(d.off+1, field+".length", "%d exceeds %d for IPv%d", bits, max, fam)
+		return netip.Prefix{}, d.errf(d.off+1, f.sub("length"), "%d exceeds %d for IPv%d", bits, max, fam)
 	}
 	d.off += 2
 	n := (bits + 7) / 8
 	if len(d.b)-d.off < n {
-		return netip.Prefix{}, d.errf(d.off, field+".address", "truncated: %d bytes, need %d", len(d.b)-d.off, n)
+		return netip.Prefix{}, d.errf(d.off, f.sub("address"), "truncated: %d bytes, need %d", len(d.b)-d.off, n)
 	}
 	var a [16]byte
 	copy(a[:], d.b[d.off:d.off+n])
 	if n > 0 && bits%8 != 0 {
 		if a[n-1]&(0xff>>(bits%8)) != 0 {
-			return netip.Prefix{}, d.errf(d.off+n-1, field+".address", "has bits set past length /%d (non-canonical)", bits)
+			return netip.Prefix{}, d.errf(d.off+n-1, f.sub("address"), "has bits set past length /%d (non-canonical)", bits)
 		}
 	}
 	d.off += n
@@ -314,7 +338,7 @@ func (d *decoder) prefix(i int) (netip.Prefix, error) {
 	} else {
 		addr = netip.AddrFrom16(a)
 		if addr.Is4In6() {
-			return netip.Prefix{}, d.errf(d.off-n, field+".address", "is IPv4-mapped IPv6; use family 4")
+			return netip.Prefix{}, d.errf(d.off-n, f.sub("address"), "is IPv4-mapped IPv6; use family 4")
 		}
 	}
 	return netip.PrefixFrom(addr, bits), nil

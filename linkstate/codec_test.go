@@ -148,7 +148,7 @@ func TestUnmarshalValidHandcrafted(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Table{Origin: 7, Version: 9, Draining: true,
-		Links: []Link{{Peer: 1, RTT: 1000, Jitter: 10, Up: true}, {Peer: 300, RTT: 5000, Loss: 0.5}},
+		Links:    []Link{{Peer: 1, RTT: 1000, Jitter: 10, Up: true}, {Peer: 300, RTT: 5000, Loss: 0.5}},
 		Prefixes: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("::/0")}}
 	if !got.Equal(want) {
 		t.Fatalf("got %+v\nwant %+v", got, want)

@@ -65,7 +65,7 @@ func decodeMessage(b []byte) (kind byte, nt namedTable, err error) {
 		return 0, nt, &DecodeError{Offset: 0, Field: "message kind", Msg: fmt.Sprintf("%d is not %d (gossip) or %d (direct)", kind, kindGossip, kindDirect)}
 	}
 	off := 1
-	if nt.name, off, err = decodeName(b, off, "origin name"); err != nil {
+	if nt.name, off, err = decodeName(b, off, top("origin name")); err != nil {
 		return 0, nt, err
 	}
 	if err := nt.table.UnmarshalBinary(b[off:]); err != nil {
@@ -116,28 +116,28 @@ func decodeState(b []byte) ([]stateEntry, error) {
 		return nil, &DecodeError{Offset: 0, Field: "state kind", Msg: fmt.Sprintf("%d is not %d", b[0], kindState)}
 	}
 	d := decoder{b: b, off: 1}
-	n, err := d.count("state table count", MaxStateTables)
+	n, err := d.count(top("state table count"), MaxStateTables)
 	if err != nil {
 		return nil, err
 	}
 	// Every table takes at least 1+1+1+headerLen+2 bytes: bound the
 	// allocation by the input length, not by the claimed count.
 	if min := n * (3 + headerLen + 2); min > len(b)-d.off {
-		return nil, d.errf(1, "state table count", "%d needs at least %d bytes, have %d", n, min, len(b)-d.off)
+		return nil, d.errf(1, top("state table count"), "%d needs at least %d bytes, have %d", n, min, len(b)-d.off)
 	}
 	out := make([]stateEntry, n)
 	for i := range out {
-		field := fmt.Sprintf("tables[%d]", i)
-		if out[i].name, d.off, err = decodeName(b, d.off, field+".name"); err != nil {
+		f := field{list: "tables", i: i}
+		if out[i].name, d.off, err = decodeName(b, d.off, f.sub("name")); err != nil {
 			return nil, err
 		}
 		start := d.off
-		l, err := d.uvarint(field + ".length")
+		l, err := d.uvarint(f.sub("length"))
 		if err != nil {
 			return nil, err
 		}
 		if l > MaxTableBytes || l > uint64(len(b)-d.off) {
-			return nil, d.errf(start, field+".length", "%d exceeds the %d bytes left or limit %d", l, len(b)-d.off, MaxTableBytes)
+			return nil, d.errf(start, f.sub("length"), "%d exceeds the %d bytes left or limit %d", l, len(b)-d.off, MaxTableBytes)
 		}
 		end := d.off + int(l)
 		if err := out[i].table.UnmarshalBinary(b[d.off:end]); err != nil {
@@ -146,24 +146,24 @@ func decodeState(b []byte) ([]stateEntry, error) {
 		d.off = end
 	}
 	if d.off != len(b) {
-		return nil, d.errf(d.off, "state", "has %d trailing bytes", len(b)-d.off)
+		return nil, d.errf(d.off, top("state"), "has %d trailing bytes", len(b)-d.off)
 	}
 	return out, nil
 }
 
 // decodeName reads a length-prefixed name at off and returns the offset
 // after it.
-func decodeName(b []byte, off int, field string) (string, int, error) {
+func decodeName(b []byte, off int, f field) (string, int, error) {
 	if off >= len(b) {
-		return "", off, &DecodeError{Offset: off, Field: field, Msg: "truncated: missing length"}
+		return "", off, &DecodeError{Offset: off, Field: f.String(), Msg: "truncated: missing length"}
 	}
 	n := int(b[off])
 	if len(b)-off-1 < n {
-		return "", off, &DecodeError{Offset: off, Field: field, Msg: fmt.Sprintf("length %d exceeds the %d bytes left", n, len(b)-off-1)}
+		return "", off, &DecodeError{Offset: off, Field: f.String(), Msg: fmt.Sprintf("length %d exceeds the %d bytes left", n, len(b)-off-1)}
 	}
 	name := string(b[off+1 : off+1+n])
 	if err := checkName(name); err != nil {
-		return "", off, &DecodeError{Offset: off, Field: field, Msg: err.Error()}
+		return "", off, &DecodeError{Offset: off, Field: f.String(), Msg: err.Error()}
 	}
 	return name, off + 1 + n, nil
 }

@@ -102,4 +102,3 @@ func TestStateRoundTripAndMalformed(t *testing.T) {
 		})
 	}
 }
-

@@ -13,10 +13,19 @@ type events Gossip
 
 var _ memberlist.EventDelegate = (*events)(nil)
 
-// NotifyJoin records a member that joined (or rejoined).
+// NotifyJoin records a member that joined (or rejoined). A member that had
+// been declared dead gets its table back: it refuted a false suspicion (its
+// table is still current) or restarted (its new table follows at once).
 func (e *events) NotifyJoin(n *memberlist.Node) {
 	m := toMember(n)
+	prev, known := e.book.lookup(n.Name)
 	e.book.set(m, time.Now())
+	if known && prev.State == MemberDead && m.IDKnown && m.ID == prev.ID && m.ID != e.cfg.Self && (*Gossip)(e).ownsTable(m.ID, n.Name) {
+		if e.store.Revive(m.ID) {
+			e.log.Info("linkstate: member back; table revived", "member", n.Name, "id", m.ID)
+			(*Gossip)(e).signal()
+		}
+	}
 	if !m.IDKnown {
 		e.log.Warn("linkstate: member has no valid PoP id in its node meta", "member", n.Name)
 	}
@@ -45,14 +54,20 @@ func (e *events) NotifyLeave(n *memberlist.Node) {
 	if !m.IDKnown || m.ID == g.cfg.Self {
 		return
 	}
-	g.namesMu.RLock()
-	owner, ok := g.names[m.ID]
-	g.namesMu.RUnlock()
-	if ok && owner != n.Name {
+	if !g.ownsTable(m.ID, n.Name) {
 		return // the stored table of this id came from another member
 	}
 	if g.store.Remove(m.ID) {
 		g.metrics.removed.WithLabelValues(string(m.State)).Inc()
 		g.signal()
 	}
+}
+
+// ownsTable reports whether the table of PoP id, if any, came from the member
+// called name.
+func (g *Gossip) ownsTable(id uint16, name string) bool {
+	g.namesMu.RLock()
+	defer g.namesMu.RUnlock()
+	owner, ok := g.names[id]
+	return !ok || owner == name
 }

@@ -118,10 +118,12 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Gossip, erro
 
 	mc, err := g.memberlistConfig()
 	if err != nil {
+		m.unregister()
 		return nil, err
 	}
 	ml, err := memberlist.Create(mc)
 	if err != nil {
+		m.unregister()
 		return nil, fmt.Errorf("linkstate: starting memberlist on %s: %w", cfg.Bind, err)
 	}
 	mlp.Store(ml)
@@ -244,23 +246,19 @@ func (g *Gossip) nextVersion(now time.Time) uint64 {
 // sendLocked broadcasts the own table t: through the gossip queue when it
 // fits into a UDP packet, else directly to every member. pubMu is held.
 func (g *Gossip) sendLocked(t Table, now time.Time) {
-	kind := kindGossip
-	msg, err := appendMessage(nil, kind, g.cfg.Name, &t)
-	if err == nil && len(msg) > maxGossipMessage {
-		kind = kindDirect
-		msg[0] = kindDirect
-	}
+	msg, err := appendMessage(nil, kindGossip, g.cfg.Name, &t)
 	if err != nil {
 		g.log.Error("linkstate: encoding own table", "err", err)
 		return
 	}
-	if kind == kindGossip {
+	if len(msg) <= maxGossipMessage {
 		g.queue.QueueBroadcast(&tableBroadcast{origin: t.Origin, msg: msg})
 		g.metrics.broadcasts.WithLabelValues(viaGossip).Inc()
 		direct := append([]byte(nil), msg...)
 		direct[0] = kindDirect
 		g.fan.setLatest(direct) // for members that join later
 	} else {
+		msg[0] = kindDirect
 		g.fan.sendAll(msg)
 		g.metrics.broadcasts.WithLabelValues(viaDirect).Inc()
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/memberlist"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 )
@@ -675,6 +676,27 @@ func TestNewRejectsDuplicateRegistration(t *testing.T) {
 	}
 }
 
+func TestNewFailureLeavesNothingBehind(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	busy, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	cfg := fastConfig()
+	cfg.Self, cfg.Name = 1, "busy"
+	cfg.Bind = netip.MustParseAddrPort(busy.LocalAddr().String())
+	if _, err := New(cfg, nil, reg); err == nil {
+		t.Fatal("New on a busy port succeeded")
+	}
+	cfg.Bind = netip.MustParseAddrPort("127.0.0.1:0")
+	g, err := New(cfg, nil, reg)
+	if err != nil {
+		t.Fatalf("New after a failed New on the same registry: %v", err)
+	}
+	g.Shutdown()
+}
+
 func TestGossipSeparateClustersMerge(t *testing.T) {
 	base := fastConfig()
 	base.RefreshInterval, base.TTL = 30*time.Second, time.Minute // no refresh during the test
@@ -733,5 +755,28 @@ func TestPushPullStateTransfer(t *testing.T) {
 	(*delegate)(b.Gossip).MergeRemoteState(state[:len(state)-3], false)
 	if value(b.metrics.rejected.WithLabelValues(reasonMalformed)) != before+1 {
 		t.Fatal("truncated state not rejected")
+	}
+}
+
+func TestGossipRevivesTableAfterFalseDeath(t *testing.T) {
+	c := newCluster(t, fastConfig())
+	a := c.start(131, "fd-a", netip.AddrPort{}, nil)
+	b := c.start(132, "fd-b", netip.AddrPort{}, nil, a.bindAddr)
+	a.Publish(linksTo(time.Millisecond, 132))
+	b.Publish(linksTo(time.Millisecond, 131))
+	waitFor(t, 5*time.Second, "convergence", func() bool { return allHold([]*node{a, b}, a.own(), b.own()) })
+
+	// What memberlist delivers when it declares b dead and b then refutes.
+	bNode := &memberlist.Node{Name: "fd-b", Addr: net.IPv4(127, 0, 0, 1), Port: b.bindAddr.Port(), Meta: encodeMeta(132, false)}
+	(*events)(a.Gossip).NotifyLeave(bNode)
+	if _, _, ok := a.store.Get(132); ok {
+		t.Fatal("table kept after death")
+	}
+	if m, _ := a.book.lookup("fd-b"); m.State != MemberDead {
+		t.Fatalf("state %q, want dead", m.State)
+	}
+	(*events)(a.Gossip).NotifyJoin(bNode)
+	if !a.holds(b.own()) {
+		t.Fatal("table not revived when the member came back")
 	}
 }

@@ -30,6 +30,9 @@ type metrics struct {
 	bytesSent  *prometheus.CounterVec // via
 	bytesRecv  *prometheus.CounterVec // via
 	removed    *prometheus.CounterVec // cause: dead, left, expired
+
+	reg        prometheus.Registerer
+	collectors []prometheus.Collector
 }
 
 func newMetrics(reg prometheus.Registerer, alive, tables func() float64) (*metrics, error) {
@@ -59,10 +62,20 @@ func newMetrics(reg prometheus.Registerer, alive, tables func() float64) (*metri
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub,
 			Name: "tables", Help: "Tables in the store, this PoP's own included."}, tables),
 	}
+	m.reg = reg
 	for _, c := range cs {
 		if err := reg.Register(c); err != nil {
+			m.unregister()
 			return nil, err
 		}
+		m.collectors = append(m.collectors, c)
 	}
 	return m, nil
+}
+
+// unregister removes the metrics from the registry again (New failed).
+func (m *metrics) unregister() {
+	for _, c := range m.collectors {
+		m.reg.Unregister(c)
+	}
 }

@@ -13,14 +13,14 @@ import (
 // A table is replaced only by a strictly newer Version of the same origin.
 // Removing or expiring a table leaves a tombstone with its version, so that
 // late copies of the same (or an older) version still circulating in the
-// network cannot bring it back; only a newer version can.
+// network cannot bring it back; only a newer version can, or Revive.
 type Store struct {
 	self uint16
 	ttl  time.Duration
 
 	mu      sync.RWMutex
 	entries map[uint16]entry
-	tombs   map[uint16]uint64 // origin -> version of the removed or expired table
+	tombs   map[uint16]tomb
 }
 
 type entry struct {
@@ -28,11 +28,18 @@ type entry struct {
 	received time.Time
 }
 
+// tomb remembers a removed table: its version for good, the table itself
+// (for Revive) only until it would have expired.
+type tomb struct {
+	version uint64
+	e       *entry
+}
+
 // NewStore returns an empty store for the PoP self. Tables not refreshed by a
 // newer version within ttl are dropped by Expire (except self's own table);
 // ttl <= 0 disables expiry.
 func NewStore(self uint16, ttl time.Duration) *Store {
-	return &Store{self: self, ttl: ttl, entries: make(map[uint16]entry), tombs: make(map[uint16]uint64)}
+	return &Store{self: self, ttl: ttl, entries: make(map[uint16]entry), tombs: make(map[uint16]tomb)}
 }
 
 // Apply stores a copy of t if it is valid and newer than the table held (or
@@ -52,7 +59,7 @@ func (s *Store) apply(t Table, now time.Time) (changed, contentChanged bool, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if v, ok := s.tombs[t.Origin]; ok && t.Version <= v {
+	if tb, ok := s.tombs[t.Origin]; ok && t.Version <= tb.version {
 		return false, false, nil
 	}
 	old, ok := s.entries[t.Origin]
@@ -78,18 +85,46 @@ func (s *Store) removeLocked(origin uint16) bool {
 		return false
 	}
 	delete(s.entries, origin)
-	s.tombs[origin] = e.t.Version
+	s.tombs[origin] = tomb{version: e.t.Version, e: &e}
+	return true
+}
+
+// Revive restores the table of origin dropped by Remove (for example when
+// membership declared the PoP dead by mistake and it refuted), unless a
+// newer table arrived since or Expire has passed its TTL. The table keeps its
+// original received time, so it expires as if never removed. It reports
+// whether a table was restored.
+func (s *Store) Revive(origin uint16) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tb, ok := s.tombs[origin]
+	if !ok || tb.e == nil {
+		return false
+	}
+	if _, live := s.entries[origin]; live {
+		return false
+	}
+	s.entries[origin] = *tb.e
+	delete(s.tombs, origin)
 	return true
 }
 
 // Expire drops every table (other than self's) received more than the TTL
-// before now, and returns their origins in ascending order.
+// before now, and returns their origins in ascending order. Tables expired
+// or removed earlier and now past their TTL can no longer be revived (their
+// versions stay remembered).
 func (s *Store) Expire(now time.Time) []uint16 {
 	if s.ttl <= 0 {
 		return nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for origin, tb := range s.tombs {
+		if tb.e != nil && now.Sub(tb.e.received) > s.ttl {
+			tb.e = nil
+			s.tombs[origin] = tb
+		}
+	}
 	var gone []uint16
 	for origin, e := range s.entries {
 		if origin != s.self && now.Sub(e.received) > s.ttl {

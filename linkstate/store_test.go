@@ -155,3 +155,43 @@ func TestStoreContentChange(t *testing.T) {
 		}
 	}
 }
+
+func TestStoreRevive(t *testing.T) {
+	t0 := time.Unix(9000, 0)
+	s := NewStore(1, 30*time.Second)
+	s.Apply(tableV(5, 10, time.Millisecond), t0)
+	if s.Revive(5) {
+		t.Fatal("revived a live table")
+	}
+	s.Remove(5)
+	if !s.Revive(5) {
+		t.Fatal("removed table not revived")
+	}
+	got, rx, ok := s.Get(5)
+	if !ok || got.Version != 10 || !rx.Equal(t0) {
+		t.Fatalf("revived %+v received %v", got, rx)
+	}
+	if s.Revive(5) {
+		t.Fatal("revived twice")
+	}
+
+	// A newer table arriving after the removal wins.
+	s.Remove(5)
+	s.Apply(tableV(5, 11, 2*time.Millisecond), t0.Add(time.Second))
+	s.Remove(5)
+	s.Revive(5)
+	if got, _, _ := s.Get(5); got.Version != 11 {
+		t.Fatalf("revived version %d, want 11", got.Version)
+	}
+
+	// Past its TTL a removed table can no longer be revived, but its
+	// version is still remembered.
+	s.Remove(5)
+	s.Expire(t0.Add(time.Hour))
+	if s.Revive(5) {
+		t.Fatal("revived a table past its TTL")
+	}
+	if changed, _ := s.Apply(tableV(5, 11, time.Millisecond), t0.Add(time.Hour)); changed {
+		t.Fatal("old version accepted after the tombstone lost its table")
+	}
+}

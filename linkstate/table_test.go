@@ -132,4 +132,3 @@ func TestEqualAndSameContent(t *testing.T) {
 		t.Fatal("loss difference: want !SameContent")
 	}
 }
-

@@ -107,12 +107,7 @@ func (s *solver) rootOf(l label, i int) label {
 	return r
 }
 
-func (s *solver) mark(v int, b bool) {
-	if s.banned == nil {
-		s.banned = make([]bool, s.n)
-	}
-	s.banned[v] = b
-}
+func (s *solver) mark(v int, b bool) { s.banned[v] = b }
 
 // spur returns the best path to dst that starts with root (ending at node at),
 // adds at most budget links, avoids banned nodes, and does not leave at through
@@ -130,9 +125,6 @@ func (s *solver) multiSpur(root label, at, budget int, next []int, targets []int
 	n := s.n
 	if s.cur == nil {
 		s.cur, s.nxt = make([]label, n), make([]label, n)
-	}
-	if s.banned == nil {
-		s.banned = make([]bool, n)
 	}
 	cur := s.cur
 	for i := range cur {

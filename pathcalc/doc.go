@@ -19,6 +19,16 @@
 // and A's). Ties are broken by fewer hops, then by the lexicographically lowest
 // node-id sequence.
 //
+// The search (solver.go) is a hop-limited Bellman-Ford over the dense cost
+// matrix that keeps, per node and hop budget, the best path for each of the
+// three best distinct first hops. That yields the primary and backups A and C
+// exactly, and backup B exactly for MaxHops <= 3 (the prefix of such a path to
+// its last relay has only its first hop as relay). For MaxHops = 4, backup B
+// is one extra hop-limited search per distinct relay set, O(n^2) each, so
+// O(n^3) in the worst case. Paths reported down are excluded exactly with
+// Yen's k-shortest-paths (hop-limited spurs) for the destinations concerned.
+// Everything is property-tested against exhaustive enumeration.
+//
 // What this package must not do: it performs no I/O, opens no sockets, starts
 // no goroutines, never uses the global slog logger or the default Prometheus
 // registry, and never mutates a Table after publishing it. Readers of a Table

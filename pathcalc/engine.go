@@ -100,6 +100,18 @@ func (e *Engine) Update(nodes []uint16, links []Link, now time.Time) (*Table, er
 	return e.publish(g, now)
 }
 
+// UpdateGraph is Update for a graph built by the caller (the simulator
+// shares one graph between many engines). The graph must have been built
+// with the engine's current Settings.Weights.
+func (e *Engine) UpdateGraph(g *Graph, now time.Time) (*Table, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if g.Weights() != e.settings.Weights {
+		return nil, errors.New("graph: built with weights other than Settings.Weights")
+	}
+	return e.publish(g, now)
+}
+
 // Recompute reruns Update on the last graph, e.g. right after Pin, Unpin or
 // SetPathDown so that they take effect without waiting for new link state.
 func (e *Engine) Recompute(now time.Time) (*Table, error) {
@@ -126,6 +138,7 @@ func (e *Engine) publish(g *Graph, now time.Time) (*Table, error) {
 	meta := make([]routeMeta, g.n)
 	state := make(map[uint16]routeState, g.n)
 	var changes []change
+	dc := decider{g: g, s: s, h: e.settings.Hysteresis, hops: hops, now: now}
 	for d := range prim {
 		prim[d] = noLabel
 		if d == src {
@@ -133,7 +146,6 @@ func (e *Engine) publish(g *Graph, now time.Time) (*Table, error) {
 		}
 		id := g.ids[d]
 		st, known := e.state[id]
-		dc := decider{g: g, s: s, h: e.settings.Hysteresis, hops: hops, now: now}
 		p, ns, ch := dc.decide(d, st, known, e.pins[id], forb[d], prev.Route(id))
 		prim[d] = p
 		if p.ok() || ns.reason != "" {

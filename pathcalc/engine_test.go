@@ -407,3 +407,27 @@ func TestNewEngineRegistry(t *testing.T) {
 		t.Fatalf("routes gauge %v before any update", got)
 	}
 }
+
+func TestUpdateGraph(t *testing.T) {
+	net := baseNet()
+	g, err := NewGraph(net.nodes, net.list(), DefaultWeights())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := NewEngine(1, DefaultSettings(), nil, nil)
+	b, _ := NewEngine(3, DefaultSettings(), nil, nil)
+	for _, e := range []*Engine{a, b} {
+		tb, err := e.UpdateGraph(g, time.Unix(0, 0))
+		if err != nil || tb.Route(2) == nil {
+			t.Fatalf("UpdateGraph: %v", err)
+		}
+	}
+	s := DefaultSettings()
+	s.Weights.RelayCostMs = 3
+	if err := a.SetSettings(s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.UpdateGraph(g, time.Unix(1, 0)); err == nil || !strings.HasPrefix(err.Error(), "graph: ") {
+		t.Fatalf("mismatched weights accepted: %v", err)
+	}
+}

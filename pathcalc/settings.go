@@ -9,8 +9,10 @@ import (
 const maxHold = time.Hour
 
 // Hysteresis keeps routes stable: a route moves to a better path only when
-// that path beats the current primary's current cost by more than both
-// margins, continuously for Hold.
+// the best path beats the current primary's current cost by more than both
+// margins at every Update for at least Hold (which path is best may change
+// meanwhile; the best one at the end is taken). A primary that goes down is
+// replaced at once.
 type Hysteresis struct {
 	// RelMargin is the relative improvement required, in [0, 1) (default 0.10).
 	RelMargin float64

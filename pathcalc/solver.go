@@ -70,13 +70,13 @@ type solver struct {
 
 	// scratch for constrained searches
 	cur, nxt []label
-	banned   []bool
+	banned   []bool // nodes excluded from the current constrained search
 }
 
 // newSolver runs the search from src with at most hops links (1..MaxPathHops).
 func newSolver(g *Graph, src, hops int) *solver {
 	n := g.n
-	s := &solver{g: g, src: src, hops: hops, n: n, relay: g.w.RelayCostMs}
+	s := &solver{g: g, src: src, hops: hops, n: n, relay: g.w.RelayCostMs, banned: make([]bool, n)}
 	s.levels = make([][]top, hops+1)
 	all := make([]top, (hops)*n)
 	for k := 1; k <= hops; k++ {

@@ -67,8 +67,14 @@ func (w Weights) EdgeCost(l Link) (ms float64, live bool) {
 		return 0, false
 	}
 	rtt := durMs(l.RTT)
-	c := rtt + w.JitterFactor*durMs(l.Jitter) + l.Loss/(1-l.Loss)*(rtt+w.LossPenaltyMs) + l.BiasMs
-	return max(c, MinEdgeCostMs), true
+	c := rtt + w.JitterFactor*durMs(l.Jitter) + l.BiasMs
+	if l.Loss > 0 {
+		c += l.Loss / (1 - l.Loss) * (rtt + w.LossPenaltyMs)
+	}
+	if c < MinEdgeCostMs {
+		c = MinEdgeCostMs
+	}
+	return c, true
 }
 
 func durMs(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -22,6 +22,16 @@
 // reply waits for the peer's userspace daemon and would add its scheduling
 // delay to every link metric.
 //
+// Timing with DefaultSettings (interval 200 ms, DownAfter 3, UpAfter 3,
+// timeout clamp(2*SRTT + 4*jitter, 200 ms, 1 s)): a low-RTT peer that dies
+// loses the probes sent in the next 3 intervals, and the last of them
+// expires one MinTimeout after it was sent, so the peer is marked down at
+// most 800 ms after its death (TestDetectionWithinOneSecond sweeps the
+// phase of the death). A 300 ms RTT link keeps a timeout of at least
+// 600 ms, so its replies are never late and it does not flap
+// (TestNoFlapOn300msLink). While a peer is down its probes wait the full
+// MaxTimeout, so a link whose RTT jumped comes back up.
+//
 // The package must not decide routes, weigh links or gossip: it only
 // measures and reports (Snapshot, Changes, Prometheus metrics). It never
 // uses the global Prometheus registry or the global slog logger, and its

@@ -1,6 +1,7 @@
 package prober
 
 import (
+	"errors"
 	"log/slog"
 	"net/netip"
 	"os"
@@ -257,6 +258,33 @@ func TestProberEchoDetectsDeadDaemon(t *testing.T) {
 	}
 	if echo.sent.Load() > n+1 {
 		t.Errorf("echo probes still sent after SetEchoTransport(nil)")
+	}
+}
+
+// failingEcho is a transport whose sends always fail (no route, socket
+// closed, ...).
+type failingEcho struct{}
+
+func (failingEcho) SendEcho(Target, uint16) error {
+	return errors.New("sendto: network is unreachable")
+}
+
+func TestProberEchoSendErrorsAreLosses(t *testing.T) {
+	requireRoot(t)
+	s := DefaultSettings()
+	s.Interval = 50 * time.Millisecond
+	p, _ := newTestProber(t, s)
+	p.SetEchoTransport(failingEcho{})
+	if err := p.SetTargets([]Target{{1, "lo", loop4}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 3*time.Second, "5 failed echoes", func() bool {
+		ps, _ := peerStats(p, 1)
+		return ps.Echo.Lost >= 5 && ps.ICMP.Up
+	})
+	ps, _ := peerStats(p, 1)
+	if ps.Up || ps.Echo.Up || ps.Echo.Received != 0 || ps.Echo.Sent != ps.Echo.Lost+uint64(ps.Echo.Pending) {
+		t.Errorf("failed echoes not counted as losses: up %v echo %+v", ps.Up, ps.Echo)
 	}
 }
 

@@ -1,7 +1,10 @@
 package tunnel
 
 import (
+	"fmt"
 	"testing"
+
+	"golang.zx2c4.com/wireguard/conn"
 )
 
 const benchPayload = 1400
@@ -69,3 +72,45 @@ func BenchmarkBindDirect(b *testing.B) { benchPath(b, []uint16{1, 3}) }
 // BenchmarkBindRelayed: send, userspace relay at PoP 2, receive. Compare
 // with BenchmarkBindDirect for the relay's cost.
 func BenchmarkBindRelayed(b *testing.B) { benchPath(b, []uint16{1, 2, 3}) }
+
+// BenchmarkStdNetBindDirect is the same exchange as BenchmarkBindDirect over
+// wireguard-go's own StdNetBind (no overlay header, UDP GSO/GRO where the
+// kernel offers it), for a side-by-side ratio.
+func BenchmarkStdNetBindDirect(b *testing.B) {
+	rx, tx := conn.NewStdNetBind(), conn.NewStdNetBind()
+	fns, port, err := rx.Open(0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rx.Close()
+	if _, _, err := tx.Open(0); err != nil {
+		b.Fatal(err)
+	}
+	defer tx.Close()
+	ep, err := tx.ParseEndpoint(fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		b.Fatal(err)
+	}
+	batch := benchBatch(32)
+	bufs, sizes, eps := makeRecvBufs(rx.BatchSize())
+	recv := fns[0] // IPv4
+	b.ReportAllocs()
+	b.SetBytes(int64(len(batch) * benchPayload))
+	for b.Loop() {
+		if err := tx.Send(batch, ep); err != nil {
+			b.Fatal(err)
+		}
+		for got := 0; got < len(batch); {
+			n, err := recv(bufs, sizes, eps)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, s := range sizes[:n] {
+				if s > 0 {
+					got++
+				}
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(batch)), "ns/datagram")
+}

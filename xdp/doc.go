@@ -32,6 +32,25 @@
 // a new Load updates in place, so a restart with KeepOnExit never leaves the
 // interface without a program.
 //
+// Operational requirements, all checked by the tests:
+//
+//   - bpf_fib_lookup refuses to resolve next hops unless IPv4 forwarding is
+//     enabled on the interface (sysctl net.ipv4.conf.<if>.forwarding=1);
+//     Load logs a warning when it is off, and relays then go to userspace.
+//   - Load, AttachPass and the Egress list resolve interfaces in the
+//     network namespace of the calling OS thread.
+//   - Native XDP_TX or XDP_REDIRECT into a veth needs an XDP program on the
+//     peer veth: AttachPass provides one.
+//   - Over a veth, frames sent by a local socket may carry a partial UDP
+//     checksum (TX checksum offload) that XDP cannot detect; relaying such
+//     a frame needs Config.ZeroUDPChecksum, or TX checksum offload off on
+//     the sender (ethtool -K <if> tx off). Physical NICs deliver complete
+//     checksums.
+//
+// Regenerate the BPF objects with `go generate ./xdp/` (clang, llvm-strip,
+// libbpf-dev; see gen.go). The generated argo_bpfel.* and argopass_bpfel.*
+// files are committed, so a plain go build needs none of those tools.
+//
 // The package must not decide routes, talk to peers, or open sockets: argod
 // feeds it the PoP address table (SetPoPs) and the filter rules, and the
 // userspace relay remains the fallback for everything the driver passes up.

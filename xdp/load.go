@@ -39,9 +39,11 @@ type XDP struct {
 // place. Metrics are registered with reg (may be nil) under a "pop" label.
 //
 // Errors wrapping ErrUnavailable mean: run with the userspace relay only
-// (mode off, or the kernel refused the program). Other errors are invalid
-// configurations (*FieldError) or registration conflicts. Nothing stays
-// attached or registered when Load fails.
+// (mode off, or the kernel refused the program; a program a previous run
+// kept attached is then detached too). Other errors are invalid
+// configurations (*FieldError) or metric registration conflicts, which
+// leave any attachment untouched. Nothing new stays attached or registered
+// when Load fails.
 func Load(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*XDP, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
@@ -75,29 +77,41 @@ func Load(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*XDP, error)
 		egress[i] = e.Index
 	}
 
+	// unavailable reports that the kernel refused us. A program a previous
+	// run kept attached would go on relaying with a PoP table nobody
+	// maintains any more, so it is detached: the userspace relay takes all.
+	unavailable := func(err error) error {
+		if derr := detachPinned(linkPin); derr != nil {
+			log.Warn("xdp: cannot detach the program of a previous run", "path", linkPin, "err", derr)
+		}
+		log.Warn("xdp: not attached; the userspace relay handles all overlay traffic", "err", err)
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
 	if err := ensurePinDir(pinDir, log); err != nil {
 		var fe *FieldError
 		if errors.As(err, &fe) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return nil, unavailable(err)
 	}
 	objs, err := loadObjects(pinDir, log)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return nil, unavailable(err)
 	}
 	x := &XDP{cfg: cfg, log: log, objs: objs}
 	x.mode.Store("")
 	if err := x.setup(egress, reg); err != nil {
 		objs.Close()
+		if errors.Is(err, ErrUnavailable) {
+			return nil, unavailable(err)
+		}
 		return nil, err
 	}
 	l, mode, err := attach(objs.ArgoXdp, ifc.Index, cfg.Mode, linkPin, log)
 	if err != nil {
 		x.unregister()
 		objs.Close()
-		log.Warn("xdp: not attached; the userspace relay handles all overlay traffic", "err", err)
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return nil, unavailable(err)
 	}
 	x.link = l
 	x.mode.Store(mode)
@@ -114,10 +128,10 @@ func (x *XDP) setup(egress []int, reg prometheus.Registerer) error {
 	}
 	t, err := newTables(&x.objs.argoMaps, x.cfg.PopID, x.cfg.OverlayPort, flags)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	if err := t.setEgress(egress); err != nil {
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	x.t = t
 	if reg == nil {

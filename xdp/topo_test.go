@@ -40,6 +40,7 @@ type topoOpts struct {
 	mode    Mode
 	direct  bool // B reaches C over a second link (XDP_REDIRECT)
 	zeroUDP bool // Config.ZeroUDPChecksum
+	noXDP   bool // leave B without the program (a userspace relay's baseline)
 }
 
 // newThreePoPs builds the topology and loads B's program.
@@ -91,6 +92,9 @@ func newThreePoPs(t *testing.T, o topoOpts) *threePoPs {
 		if o.direct {
 			tp.c.must(t, func() error { return attachPassCleanup(t, "u1") })
 		}
+	}
+	if o.noXDP {
+		return tp
 	}
 	cfg := Config{PopName: "abc-" + uniq(), PopID: popB, Interface: "u0", Mode: o.mode,
 		PinRoot: tempPinRoot(t), Egress: egress, ZeroUDPChecksum: o.zeroUDP}

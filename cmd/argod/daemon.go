@@ -117,7 +117,9 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 	defer d.echo.Close()
 	d.prober.SetEchoTransport(d.echo)
-	d.prober.SetTargets(targets(c))
+	if err := d.prober.SetTargets(targets(c)); err != nil {
+		return err
+	}
 
 	d.gossip, err = linkstate.New(gossipConfig(c, key, d.poke), d.log.With("sub", "gossip"), d.reg)
 	if err != nil {
@@ -191,6 +193,12 @@ func (d *daemon) reload() {
 		d.log.Error("config reload rejected; the old configuration stays in force", "err", err)
 		return
 	}
+	if err := d.prober.SetTargets(targets(c)); err != nil {
+		d.metrics.reloads.WithLabelValues("rejected").Inc()
+		d.lastReload = "rejected: " + err.Error()
+		d.log.Error("config reload rejected; the old configuration stays in force", "err", err)
+		return
+	}
 	if err := d.engine.SetSettings(pathSettings(c)); err != nil {
 		d.metrics.reloads.WithLabelValues("rejected").Inc()
 		d.lastReload = "rejected: " + err.Error()
@@ -198,7 +206,6 @@ func (d *daemon) reload() {
 		return
 	}
 	d.cfg.Store(c)
-	d.prober.SetTargets(targets(c))
 	d.echo.setPeers(c)
 	d.reloads++
 	d.lastReload = time.Now().Format(time.RFC3339) + " ok"

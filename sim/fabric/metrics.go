@@ -10,6 +10,8 @@ type collector struct {
 	bytes    *prometheus.Desc
 	drops    *prometheus.Desc
 	inFlight *prometheus.Desc
+	late     *prometheus.Desc
+	maxLate  *prometheus.Desc
 }
 
 func newCollector(f *Fabric) *collector {
@@ -27,6 +29,10 @@ func newCollector(f *Fabric) *collector {
 			[]string{"reason"}, constLabels),
 		inFlight: prometheus.NewDesc("argosim_fabric_in_flight",
 			"Frames held by the fabric right now.", nil, constLabels),
+		late: prometheus.NewDesc("argosim_fabric_late_total",
+			"Frames sent more than 250 µs after their due time (emulation accuracy).", nil, constLabels),
+		maxLate: prometheus.NewDesc("argosim_fabric_max_lateness_seconds",
+			"Largest delay past its due time of any frame sent so far.", nil, constLabels),
 	}
 }
 
@@ -36,6 +42,8 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.bytes
 	ch <- c.drops
 	ch <- c.inFlight
+	ch <- c.late
+	ch <- c.maxLate
 }
 
 // Collect implements prometheus.Collector.
@@ -64,4 +72,6 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	counter(c.drops, s.TxErrors, "tx_error")
 	counter(c.drops, s.RingDrops, "ring_full")
 	ch <- prometheus.MustNewConstMetric(c.inFlight, prometheus.GaugeValue, float64(s.InFlight))
+	counter(c.late, s.Late)
+	ch <- prometheus.MustNewConstMetric(c.maxLate, prometheus.GaugeValue, s.MaxLateness.Seconds())
 }

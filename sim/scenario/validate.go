@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"sort"
 	"time"
 )
 
@@ -15,10 +16,9 @@ const MaxDelay = 10 * time.Second
 // scenario; errors go to the decoder with the line of the offending entry.
 type validator struct {
 	*decoder
-	s      *Scenario
-	pops   map[string]*Pop
-	pairs  map[[2]string]int // directed pair -> line that configured it
-	killed map[string]bool
+	s     *Scenario
+	pops  map[string]*Pop
+	pairs map[[2]string]int // directed pair -> line that configured it
 }
 
 func (v *validator) fail(line int, path, format string, args ...any) {
@@ -250,9 +250,5 @@ func (v *validator) checkFlows() {
 
 // sortStableBy sorts idx stably by key.
 func sortStableBy(idx []int, key func(int) time.Duration) {
-	for i := 1; i < len(idx); i++ {
-		for j := i; j > 0 && key(idx[j]) < key(idx[j-1]); j-- {
-			idx[j], idx[j-1] = idx[j-1], idx[j]
-		}
-	}
+	sort.SliceStable(idx, func(a, b int) bool { return key(idx[a]) < key(idx[b]) })
 }
