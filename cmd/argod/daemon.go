@@ -181,25 +181,22 @@ func (d *daemon) reload() {
 	c, err := config.Load(old.File)
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	// Check everything before changing anything: no half-applied reload.
+	if err == nil {
+		err = reloadable(old, c)
+	}
+	var ps pathcalc.Settings
+	if err == nil {
+		ps = pathSettings(c)
+		err = ps.Validate()
+	}
+	if err == nil {
+		err = d.prober.SetTargets(targets(c))
+	}
+	if err == nil {
+		err = d.engine.SetSettings(ps)
+	}
 	if err != nil {
-		d.metrics.reloads.WithLabelValues("rejected").Inc()
-		d.lastReload = "rejected: " + err.Error()
-		d.log.Error("config reload rejected; the old configuration stays in force", "err", err)
-		return
-	}
-	if err := reloadable(old, c); err != nil {
-		d.metrics.reloads.WithLabelValues("rejected").Inc()
-		d.lastReload = "rejected: " + err.Error()
-		d.log.Error("config reload rejected; the old configuration stays in force", "err", err)
-		return
-	}
-	if err := d.prober.SetTargets(targets(c)); err != nil {
-		d.metrics.reloads.WithLabelValues("rejected").Inc()
-		d.lastReload = "rejected: " + err.Error()
-		d.log.Error("config reload rejected; the old configuration stays in force", "err", err)
-		return
-	}
-	if err := d.engine.SetSettings(pathSettings(c)); err != nil {
 		d.metrics.reloads.WithLabelValues("rejected").Inc()
 		d.lastReload = "rejected: " + err.Error()
 		d.log.Error("config reload rejected; the old configuration stays in force", "err", err)
