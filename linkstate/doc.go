@@ -66,8 +66,27 @@
 //	state:   kind 3 | uvarint count (<= MaxStateTables)
 //	         | count x (name length | name | uvarint table length | table)
 //
-// Tables whose message fits into one memberlist UDP packet travel through
-// memberlist's TransmitLimitedQueue (epidemic gossip; every receiver that
-// learns a newer version queues it again). Larger tables are sent directly to
-// every member over memberlist's encrypted TCP stream.
+// # Dissemination
+//
+//   - A table whose message fits into one memberlist UDP packet (up to 1024
+//     bytes, about 100 links) travels through memberlist's
+//     TransmitLimitedQueue: epidemic gossip, and every receiver that learns
+//     a newer version queues it again. A larger table is sent by its origin
+//     directly to every member over memberlist's encrypted TCP stream.
+//   - The own table is broadcast at once when it changed significantly
+//     (Significant, Config.Threshold), else re-sent with a new version every
+//     RefreshInterval. Tables not renewed within the TTL are dropped.
+//   - Every member that joins (or rejoins) gets the own table directly at
+//     once; push/pull anti-entropy (memberlist LocalState/MergeRemoteState)
+//     carries every known table, so that late joiners and the two sides of
+//     a healed partition catch up. Unreachable seeds and dead members are
+//     retried every ReconnectInterval.
+//   - A member declared dead or leaving has its table dropped; the removed
+//     version is remembered (Store tombstones), so that copies still in
+//     flight cannot bring it back. If the member comes back (a false
+//     suspicion refuted), its table is restored until a newer one arrives.
+//   - Received tables are checked against membership: a table claiming this
+//     PoP as origin, a table whose origin id differs from the node meta of
+//     the member it names, or whose id another live member claims, is
+//     rejected and counted.
 package linkstate

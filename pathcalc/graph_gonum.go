@@ -145,8 +145,10 @@ type nodeIter struct {
 	size int // remembered total for Reset; 0 means use left
 }
 
+// Len implements graph.Iterator: the nodes not yet returned.
 func (it *nodeIter) Len() int { return it.left }
 
+// Next implements graph.Iterator.
 func (it *nodeIter) Next() bool {
 	if it.size == 0 {
 		it.size = it.left
@@ -172,6 +174,7 @@ func (it *nodeIter) Next() bool {
 	return false
 }
 
+// Node implements graph.Nodes; nil before the first or after the last Next.
 func (it *nodeIter) Node() graph.Node {
 	if it.pos < 0 || it.pos >= it.g.n {
 		return nil
@@ -179,6 +182,7 @@ func (it *nodeIter) Node() graph.Node {
 	return Node(it.g.ids[it.pos])
 }
 
+// Reset implements graph.Iterator.
 func (it *nodeIter) Reset() {
 	if it.size != 0 {
 		it.left = it.size

@@ -22,6 +22,10 @@ import (
 // defaultBatchSize is the number of datagrams per recvmmsg/sendmmsg call.
 const defaultBatchSize = 64
 
+// sendPoolSize bounds the send batches kept for reuse (one per concurrent
+// sender is enough: WireGuard sends from one goroutine per peer).
+const sendPoolSize = 32
+
 // socketBufferBytes is the socket send and receive buffer size asked for.
 const socketBufferBytes = 4 << 20
 
@@ -51,7 +55,7 @@ type bind struct {
 
 	table    atomic.Pointer[table]
 	sock     atomic.Pointer[udpSocket]
-	sendPool sync.Pool
+	sendPool chan *mmsgBatch // free send batches; unlike sync.Pool, GC never empties it
 
 	// onProbeReply receives probe replies for this PoP. Set before Open;
 	// called on the receive goroutine, so it must not block.
@@ -70,7 +74,7 @@ func newBind(self uint16, listen netip.Addr, pops *popSet, ns nsHandle, log *slo
 			b.v6 = true
 		}
 	}
-	b.sendPool.New = func() any { return newMmsgBatch(b.batch) }
+	b.sendPool = make(chan *mmsgBatch, sendPoolSize)
 	b.table.Store(buildTable(pops, directRoutes(self, pops), func(string) bool { return true }))
 	return b
 }
@@ -185,14 +189,13 @@ func (b *bind) Send(bufs [][]byte, ep conn.Endpoint) error {
 		b.cnt.v[cNoRoute].Add(uint64(len(bufs)))
 		return nil
 	}
-	m := b.sendPool.Get().(*mmsgBatch)
+	m := b.getBatch()
 	sa, salen := p.first.sockaddr(b.v6)
 	for _, buf := range bufs {
 		m.addSend(p.hdr[:], buf, sa, salen)
 	}
 	sent, failed, lastErr, err := m.send(s.rc)
-	m.reset()
-	b.sendPool.Put(m)
+	b.putBatch(m)
 	b.cnt.v[cSent].Add(uint64(sent))
 	if failed > 0 {
 		b.cnt.v[cSendErrors].Add(uint64(failed))
@@ -212,12 +215,11 @@ func (b *bind) sendRaw(hdr, body []byte, to *pop) error {
 	if s == nil {
 		return errClosedSocket
 	}
-	m := b.sendPool.Get().(*mmsgBatch)
+	m := b.getBatch()
 	sa, salen := to.sockaddr(b.v6)
 	m.addSend(hdr, body, sa, salen)
 	sent, _, lastErr, err := m.send(s.rc)
-	m.reset()
-	b.sendPool.Put(m)
+	b.putBatch(m)
 	if err != nil {
 		return err
 	}
@@ -229,4 +231,23 @@ func (b *bind) sendRaw(hdr, body []byte, to *pop) error {
 		return fmt.Errorf("tunnel: send to pop %d (%s): %w", to.id, to.underlay, lastErr)
 	}
 	return nil
+}
+
+// getBatch takes a free send batch or makes one.
+func (b *bind) getBatch() *mmsgBatch {
+	select {
+	case m := <-b.sendPool:
+		return m
+	default:
+		return newMmsgBatch(b.batch)
+	}
+}
+
+// putBatch clears m and keeps it for reuse if there is room.
+func (b *bind) putBatch(m *mmsgBatch) {
+	m.reset()
+	select {
+	case b.sendPool <- m:
+	default:
+	}
 }

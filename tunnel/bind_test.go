@@ -87,9 +87,9 @@ func newLoopbackPoPs(t testing.TB, n int) []*testPoP {
 // delivers, until the bind closes.
 func relayLoop(t testing.TB, p *testPoP) {
 	done := make(chan struct{})
+	bufs, sizes, eps := makeRecvBufs(p.b.batch) // before the goroutine: benchmarks count allocations
 	go func() {
 		defer close(done)
-		bufs, sizes, eps := makeRecvBufs(p.b.batch)
 		for {
 			if _, err := p.recv(bufs, sizes, eps); err != nil {
 				return
@@ -117,9 +117,9 @@ type delivery struct {
 func collect(t testing.TB, p *testPoP) <-chan delivery {
 	ch := make(chan delivery, 1024)
 	done := make(chan struct{})
+	bufs, sizes, eps := makeRecvBufs(p.b.batch)
 	go func() {
 		defer close(done)
-		bufs, sizes, eps := makeRecvBufs(p.b.batch)
 		for {
 			n, err := p.recv(bufs, sizes, eps)
 			if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"syscall"
@@ -49,6 +50,14 @@ func TestFourPoPs(t *testing.T) {
 		}
 		return nil
 	})
+
+	for _, args := range [][]string{{"paths"}, {"links"}, {"status"}} {
+		out, err := exec.Command(c.argctl, append([]string{"--socket", a.sock}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("argoctl %v: %v\n%s", args, err, out)
+		}
+		t.Logf("$ argoctl %s\n%s", strings.Join(args, " "), out)
+	}
 
 	// kill -9 b: every other PoP marks its own link to b down and routes
 	// around b within 1 s; the gossiped links to b follow shortly after.

@@ -95,22 +95,24 @@ func TestLossModels(t *testing.T) {
 	}
 }
 
-// TestRateLimit: a link limited to 8 Mbit/s, offered about twice that,
-// delivers within 10 % of 8 Mbit/s (Ethernet frame bytes) and tail-drops the
-// rest at its queue.
+// TestRateLimit: a link limited to 8 Mbit/s, offered about three times
+// that, delivers within 10 % of 8 Mbit/s (Ethernet frame bytes) and
+// tail-drops the rest at its queue. The queue (500 ms) is long enough to
+// keep the link busy through the sender's scheduling stalls on a loaded
+// machine.
 func TestRateLimit(t *testing.T) {
 	skipUnderRace(t)
 	tn := newTestNet(t, 2)
 	warmup(t, tn, 0, 1)
 	const rate = 8_000_000
-	if err := tn.f.SetLink("a", "b", LinkParams{Delay: 5 * time.Millisecond, RateBps: rate, QueueLimit: 50 * time.Millisecond}); err != nil {
+	if err := tn.f.SetLink("a", "b", LinkParams{Delay: 5 * time.Millisecond, RateBps: rate, QueueLimit: 500 * time.Millisecond}); err != nil {
 		t.Fatal(err)
 	}
 	const payload = 1000
 	const frame = payload + 8 + 20 + 14
 	r := tn.receive(t, 1, 9002, 0)
-	tn.blast(t, 0, 1, 9002, payload, 2*time.Second, 2*rate/(8*frame))
-	time.Sleep(200 * time.Millisecond)
+	tn.blast(t, 0, 1, 9002, payload, 2*time.Second, 3*rate/(8*frame))
+	time.Sleep(700 * time.Millisecond) // the queue drains
 	r.stop()
 	elapsed := time.Duration(r.last.Load() - r.first.Load())
 	got := float64(r.count.Load()-1) * frame * 8 / elapsed.Seconds()

@@ -249,7 +249,7 @@ static __always_inline int rate_limited(struct rl_key *key)
 	return 0;
 }
 
-// csum_add adds the 32-bit word w to a ones' complement accumulator.
+// csum_add32 adds the 32-bit word w to a ones' complement accumulator.
 static __always_inline __u64 csum_add32(__u64 sum, __u32 w)
 {
 	return sum + (w & 0xffff) + (w >> 16);
@@ -282,6 +282,8 @@ static __always_inline __u16 hop_at(__u64 hops, __u32 i)
 #endif
 }
 
+// relay_v4 handles a UDP datagram to the overlay port addressed to this
+// PoP: source check, length checks, header checks, then deliver or relay.
 static __always_inline int relay_v4(struct xdp_md *ctx, struct ethhdr *eth, struct iphdr *ip,
 				    struct udphdr *udp, void *end, struct config *cfg, int vlan,
 				    __u64 len)
@@ -378,6 +380,7 @@ static __always_inline int relay_v4(struct xdp_md *ctx, struct ethhdr *eth, stru
 	return bpf_redirect_map(&argo_tx_ports, fib.ifindex, XDP_PASS);
 }
 
+// handle_v4 filters an IPv4 packet and hands overlay datagrams to relay_v4.
 static __always_inline int handle_v4(struct xdp_md *ctx, struct ethhdr *eth, void *l3, void *end,
 				     int vlan, __u64 len)
 {
@@ -416,6 +419,8 @@ static __always_inline int handle_v4(struct xdp_md *ctx, struct ethhdr *eth, voi
 	return relay_v4(ctx, eth, ip, udp, end, cfg, vlan, len);
 }
 
+// handle_v6 filters an IPv6 packet. Overlay datagrams over IPv6 go to the
+// userspace relay: PoP addresses in the maps are IPv4 only.
 static __always_inline int handle_v6(void *l3, void *end, __u64 len)
 {
 	struct ipv6hdr *ip6 = l3;
