@@ -40,7 +40,6 @@ func ribHas(t *testing.T, s *Speaker, prefix netip.Prefix) bool {
 // which must never receive the learned prefixes: the speaker is not a
 // transit.
 func TestLearnOrigins(t *testing.T) {
-	t.Parallel()
 	l := newLab(t)
 	l.startBird([]birdPeer{
 		{name: "spkA", addr: l.addr(1)},

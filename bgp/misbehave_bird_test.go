@@ -65,7 +65,6 @@ func (l *lab) birdSince(name string) string {
 // of this test; see the package report. The cases below are the ones GoBGP
 // survives.
 func TestMisbehavingNeighbors(t *testing.T) {
-	t.Parallel()
 	l := newLab(t)
 	l.startBird([]birdPeer{{name: "spkA", addr: l.addr(1)}, {name: "spkB", addr: l.addr(2)}})
 	cfgA := l.speakerConfig(1)

@@ -19,6 +19,12 @@ const retryInterval = time.Second
 
 // Speaker is an embedded BGP speaker that announces the anycast prefixes of
 // one PoP. Its methods are safe for concurrent use.
+//
+// Run one Speaker per process. GoBGP v3 stores its route-selection options
+// in package variables that every server writes when it starts; several
+// speakers in one process work (they write the same values) but the race
+// detector reports those writes. GoBGP's event loop goroutine cannot be
+// stopped and stays parked after Shutdown.
 type Speaker struct {
 	cfg    Config // validated, defaults applied
 	log    *slog.Logger

@@ -77,7 +77,6 @@ func prefixReasons(s *Speaker) []string {
 // health rule, the hold-down, drain, restart while drained, undrain and
 // graceful shutdown as BIRD sees them. A's session uses TCP MD5 and GTSM.
 func TestSpeakerWithBIRD(t *testing.T) {
-	t.Parallel()
 	l := newLab(t)
 	l.startBird([]birdPeer{
 		{name: "spkA", addr: l.addr(1), password: "s3cret", ttlSec: true},
@@ -138,8 +137,9 @@ func TestSpeakerWithBIRD(t *testing.T) {
 		waitFor(t, 10*time.Second, "announcement via A", func() bool { return l.hasAnycast("spkA") })
 		took := time.Since(start)
 		t.Logf("announced %v after SetHealth(true) (hold-down %v)", took, cfgA.HoldDown)
-		if took < cfgA.HoldDown || took > cfgA.HoldDown+time.Second {
-			t.Errorf("announcement after %v, want within [%v, %v]", took, cfgA.HoldDown, cfgA.HoldDown+time.Second)
+		// The upper bound leaves room for a loaded machine (2 shared cores).
+		if took < cfgA.HoldDown || took > cfgA.HoldDown+2*time.Second {
+			t.Errorf("announcement after %v, want within [%v, %v]", took, cfgA.HoldDown, cfgA.HoldDown+2*time.Second)
 		}
 	})
 
@@ -185,8 +185,8 @@ func TestSpeakerWithBIRD(t *testing.T) {
 		waitFor(t, 10*time.Second, "withdrawal after the grace period", func() bool { return l.hasNoAnycast("spkA") })
 		took := time.Since(start)
 		t.Logf("withdrawn %v after Drain (grace %v)", took, cfgA.DrainGrace)
-		if took < cfgA.DrainGrace || took > cfgA.DrainGrace+time.Second {
-			t.Errorf("drain withdrawal after %v, want within [%v, %v]", took, cfgA.DrainGrace, cfgA.DrainGrace+time.Second)
+		if took < cfgA.DrainGrace || took > cfgA.DrainGrace+2*time.Second {
+			t.Errorf("drain withdrawal after %v, want within [%v, %v]", took, cfgA.DrainGrace, cfgA.DrainGrace+2*time.Second)
 		}
 		if st := a.Status(); st.Drain != DrainDrained || st.Prefixes[0].Reason != "drained" {
 			t.Errorf("status after the grace: drain %s, prefix %+v", st.Drain, st.Prefixes[0])

@@ -119,7 +119,6 @@ func TestNoGlobalSideEffects(t *testing.T) {
 
 // TestLifecycle covers the API around Start and Shutdown without a peer.
 func TestLifecycle(t *testing.T) {
-	t.Parallel()
 	cfg := loopbackConfig(t)
 	s, err := New(cfg, discardLogger(), nil)
 	if err != nil {
@@ -194,7 +193,6 @@ func TestLifecycle(t *testing.T) {
 }
 
 func TestStartRejectsCorruptStateFile(t *testing.T) {
-	t.Parallel()
 	cfg := loopbackConfig(t)
 	os.MkdirAll(filepath.Dir(cfg.StateFile), 0o755)
 	os.WriteFile(cfg.StateFile, []byte(`{"version":1,"drained":"maybe"}`), 0o644)
@@ -212,7 +210,6 @@ func TestStartRejectsCorruptStateFile(t *testing.T) {
 }
 
 func TestStartFailsOnBusyPort(t *testing.T) {
-	t.Parallel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -92,7 +92,7 @@ type Stat struct {
 type Counters [NumCounters]Stat
 
 // Total returns the sum of all counters: every frame the program saw.
-func (c *Counters) Total() Stat {
+func (c Counters) Total() Stat {
 	var s Stat
 	for _, v := range c {
 		s.Packets += v.Packets

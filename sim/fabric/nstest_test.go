@@ -115,11 +115,20 @@ func (tn *testNet) udpConn(t testing.TB, i int, port int) *net.UDPConn {
 		return err
 	})
 	t.Cleanup(func() { c.Close() })
-	if err := c.SetReadBuffer(8 << 20); err != nil {
+	// Large buffers beyond net.core.rmem_max (root may force them), so
+	// that a receiver stalled by a busy machine loses nothing.
+	rc, err := c.SyscallConn()
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.SetWriteBuffer(8 << 20); err != nil {
-		t.Fatal(err)
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 32<<20)
+		if serr == nil {
+			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, 8<<20)
+		}
+	}); err != nil || serr != nil {
+		t.Fatal(err, serr)
 	}
 	return c
 }

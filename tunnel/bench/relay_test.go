@@ -128,14 +128,14 @@ func TestRelayLatency(t *testing.T) {
 		route(bb, true)
 		relayed = append(relayed, rtt(500)...)
 	}
-	if len(relayed) < 2500 || bb[2].Stats().Relayed < 2*uint64(len(relayed)) {
+	if len(relayed) < 2500 || bb[2].Stats().Relayed < 2*uint64(len(relayed))-10 { // B adds to its counters after sending
 		t.Fatalf("only %d relayed round trips, B relayed %d datagrams", len(relayed), bb[2].Stats().Relayed)
 	}
 	p := func(d []time.Duration, q float64) time.Duration {
 		slices.Sort(d)
 		return d[int(q*float64(len(d)-1))]
 	}
-	fmt.Printf("RELAY LATENCY round trip direct p50 %v p99 %v; via relay p50 %v p99 %v; added p50 %v p99 %v (%d/%d samples)\n",
+	fmt.Printf("RELAY LATENCY round trip direct p50 %v p99 %v; via relay p50 %v p99 %v; added p50 %v p99 %v (relay crossed twice per round trip; %d/%d samples)\n",
 		p(direct, .5), p(direct, .99), p(relayed, .5), p(relayed, .99),
 		p(relayed, .5)-p(direct, .5), p(relayed, .99)-p(direct, .99), len(direct), len(relayed))
 }
