@@ -176,3 +176,28 @@ func TestWithDefaults(t *testing.T) {
 		t.Error("withDefaults shares the neighbour slice with its input")
 	}
 }
+
+func FuzzParsePrefix(f *testing.F) {
+	for _, s := range []string{"192.0.2.0/24", "2001:db8::/32", "192.0.2.1/24", "::ffff:192.0.2.0/120", "1.2.3.4", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ParsePrefix(s)
+		if err != nil {
+			if !strings.Contains(err.Error(), "prefix") {
+				t.Fatalf("error %q does not say what it is about", err)
+			}
+			return
+		}
+		if p != p.Masked() || p.Addr().Is4In6() {
+			t.Fatalf("ParsePrefix(%q) = %v: not a plain network address", s, p)
+		}
+		// An accepted prefix is a valid anycast announcement.
+		c := validConfig()
+		c.Anycast = []Announcement{{Prefix: p}}
+		c.NextHop6 = netip.MustParseAddr("2001:db8::1")
+		if err := c.Validate(); err != nil {
+			t.Fatalf("ParsePrefix(%q) = %v, but Validate rejects it: %v", s, p, err)
+		}
+	})
+}

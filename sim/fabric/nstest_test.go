@@ -34,9 +34,27 @@ func requireRoot(t testing.TB) {
 	}
 }
 
-// testPrefix returns a fresh run prefix for one test.
+// testPrefix returns a fresh run prefix for one test: "argosim-t<pid>-<rand>".
 func testPrefix() string {
-	return fmt.Sprintf("argosim-t%d%04x", os.Getpid()%100000, rand.IntN(1<<16))
+	return fmt.Sprintf("argosim-t%d-%04x", os.Getpid(), rand.IntN(1<<16))
+}
+
+// cleanDeadTestRuns removes what test binaries that died without cleaning
+// up (killed, or crashed) left behind: namespaces "argosim-t<pid>-..." whose
+// process is gone.
+func cleanDeadTestRuns() {
+	entries, _ := os.ReadDir(netnsDir)
+	for _, e := range entries {
+		var pid int
+		var tag string
+		if n, _ := fmt.Sscanf(e.Name(), "argosim-t%d-%4s", &pid, &tag); n != 2 {
+			continue
+		}
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
+			continue // still running (or the pid was reused: leave it)
+		}
+		_, _ = Clean(fmt.Sprintf("argosim-t%d-%s", pid, tag))
+	}
 }
 
 // testNet is a fabric with n nodes named a, b, c, ... each in its own netns.
@@ -244,5 +262,8 @@ func (p *pinger) ping(seq uint16) (time.Duration, bool) {
 
 func TestMain(m *testing.M) {
 	MaybeForwarder()
+	if os.Geteuid() == 0 {
+		cleanDeadTestRuns()
+	}
 	os.Exit(m.Run())
 }
