@@ -16,6 +16,8 @@ type Config struct {
 	PoP      PoP      `yaml:"pop"`
 	Underlay []string `yaml:"underlay"`
 	Overlay  Overlay  `yaml:"overlay"`
+	// OnRamp is optional: without it the PoP takes no stock clients.
+	OnRamp   *OnRamp  `yaml:"onramp"`
 	Peers    []Peer   `yaml:"peers"`
 	Gossip   Gossip   `yaml:"gossip"`
 	Probe    Probe    `yaml:"probe"`
@@ -47,13 +49,43 @@ type Overlay struct {
 	Port uint16 `yaml:"port"`
 	// Interface is the backbone WireGuard interface name (default "argo-<name>").
 	Interface string `yaml:"interface"`
-	// Address is this PoP's overlay address on the backbone interface, in
-	// 100.64.0.0/10 for example (optional).
+	// Address is this PoP's overlay address with the overlay prefix length,
+	// inside 100.64.0.0/10 (default 100.64.0.0/10 plus the PoP id, e.g.
+	// 100.64.0.1/10 for id 1).
 	Address string `yaml:"address"`
 	// PrivateKeyFile holds this PoP's WireGuard private key (base64, mode 0600).
 	PrivateKeyFile string `yaml:"private_key_file"`
-	// MTU of the backbone interface (default 1380 for a 1500-byte underlay).
+	// UnderlayMTU is the underlay interface MTU (default 1500); the
+	// backbone interface's MTU is derived from it (1424 for 1500 on IPv4).
+	UnderlayMTU int `yaml:"underlay_mtu"`
+	// ProbeInterval is the rate of in-band path probes on every primary
+	// and backup path (default 50ms; "off" is not supported, use 10s).
+	ProbeInterval time.Duration `yaml:"probe_interval"`
+	// ProbeTimeout counts an unanswered path probe as lost (default 200ms).
+	ProbeTimeout time.Duration `yaml:"probe_timeout"`
+}
+
+// OnRamp is the standard WireGuard device for customers' stock clients.
+type OnRamp struct {
+	// Interface is the on-ramp's interface name (default "ramp-<name>").
+	Interface string `yaml:"interface"`
+	// ListenPort is the UDP port clients connect to (e.g. 51820).
+	ListenPort uint16 `yaml:"listen_port"`
+	// PrivateKeyFile holds the on-ramp's private key (base64, mode 0600).
+	PrivateKeyFile string `yaml:"private_key_file"`
+	// Address is the on-ramp's address with prefix, e.g. 100.96.1.1/24.
+	Address string `yaml:"address"`
+	// MTU of the on-ramp interface (default 1420).
 	MTU int `yaml:"mtu"`
+	// Clients are the customers' WireGuard peers.
+	Clients []Client `yaml:"clients"`
+}
+
+// Client is one stock WireGuard client of the on-ramp.
+type Client struct {
+	Name       string   `yaml:"name"`
+	PublicKey  string   `yaml:"public_key"`
+	AllowedIPs []string `yaml:"allowed_ips"`
 }
 
 // Peer is another PoP of the network.
@@ -66,6 +98,9 @@ type Peer struct {
 	PublicKey string `yaml:"public_key"`
 	// GossipPort is the peer's gossip port if it differs from gossip.port.
 	GossipPort uint16 `yaml:"gossip_port"`
+	// OverlayAddress is the peer's overlay address (default 100.64.0.0
+	// plus its id).
+	OverlayAddress string `yaml:"overlay_address"`
 }
 
 // Gossip configures link-state dissemination (hashicorp/memberlist).

@@ -39,7 +39,9 @@ func (e *Error) Error() string {
 // Resolved holds parsed, defaulted values derived from the YAML text.
 type Resolved struct {
 	Underlay    []netip.Addr
-	OverlayAddr netip.Prefix // zero if not configured
+	OverlayAddr netip.Prefix
+	OnRampAddr  netip.Prefix
+	Clients     []ResolvedClient
 	Peers       []ResolvedPeer
 	GossipBind  netip.AddrPort
 	Seeds       []string // host:port of the seed peers' gossip listeners
@@ -50,12 +52,29 @@ type Resolved struct {
 
 // ResolvedPeer is a peer with parsed addresses and key.
 type ResolvedPeer struct {
-	ID         uint16
+	ID          uint16
+	Name        string
+	City        string
+	Underlay    []netip.Addr
+	PublicKey   string // base64, checked to be 32 bytes
+	GossipAddr  netip.AddrPort
+	OverlayAddr netip.Addr
+}
+
+// ResolvedClient is an on-ramp client with parsed prefixes.
+type ResolvedClient struct {
 	Name       string
-	City       string
-	Underlay   []netip.Addr
-	PublicKey  [32]byte
-	GossipAddr netip.AddrPort
+	PublicKey  string
+	AllowedIPs []netip.Prefix
+}
+
+// OverlayRange holds every overlay address.
+var OverlayRange = netip.MustParsePrefix("100.64.0.0/10")
+
+// DefaultOverlayAddr is the overlay address of PoP id when none is
+// configured: 100.64.0.0 plus id.
+func DefaultOverlayAddr(id uint16) netip.Addr {
+	return netip.AddrFrom4([4]byte{100, 64, byte(id >> 8), byte(id)})
 }
 
 // Limits of settings.
@@ -114,8 +133,25 @@ func (c *Config) applyDefaults() {
 	if c.Overlay.Interface == "" && c.PoP.Name != "" {
 		c.Overlay.Interface = "argo-" + c.PoP.Name
 	}
-	if c.Overlay.MTU == 0 {
-		c.Overlay.MTU = 1380
+	if c.Overlay.UnderlayMTU == 0 {
+		c.Overlay.UnderlayMTU = 1500
+	}
+	if c.Overlay.ProbeInterval == 0 {
+		c.Overlay.ProbeInterval = 50 * time.Millisecond
+	}
+	if c.Overlay.ProbeTimeout == 0 {
+		c.Overlay.ProbeTimeout = 200 * time.Millisecond
+	}
+	if c.Overlay.Address == "" && c.PoP.ID != 0 {
+		c.Overlay.Address = netip.PrefixFrom(DefaultOverlayAddr(c.PoP.ID), OverlayRange.Bits()).String()
+	}
+	if r := c.OnRamp; r != nil {
+		if r.Interface == "" && c.PoP.Name != "" {
+			r.Interface = "ramp-" + c.PoP.Name
+		}
+		if r.MTU == 0 {
+			r.MTU = 1420
+		}
 	}
 	if c.Gossip.Port == 0 {
 		c.Gossip.Port = 7946
@@ -192,16 +228,20 @@ func (v *validator) check(c *Config) {
 	if len(c.Overlay.Interface) > 15 || strings.ContainsAny(c.Overlay.Interface, " /") {
 		v.fail("overlay.interface", "%q is not a valid interface name (at most 15 characters, no '/' or space)", c.Overlay.Interface)
 	}
-	if c.Overlay.Address != "" {
-		p, err := netip.ParsePrefix(c.Overlay.Address)
-		if err != nil {
-			v.fail("overlay.address", "%v", err)
-		}
+	if p, err := netip.ParsePrefix(c.Overlay.Address); err != nil {
+		v.fail("overlay.address", "%v", err)
+	} else if !OverlayRange.Contains(p.Addr()) || p.Bits() < OverlayRange.Bits() {
+		v.fail("overlay.address", "%s must be an address with prefix length inside %s", p, OverlayRange)
+	} else {
 		r.OverlayAddr = p
 	}
-	if c.Overlay.MTU < 576 || c.Overlay.MTU > 9000 {
-		v.fail("overlay.mtu", "%d out of range 576..9000", c.Overlay.MTU)
+	if c.Overlay.PrivateKeyFile == "" {
+		v.fail("overlay.private_key_file", "required: this PoP's WireGuard private key (wg genkey), mode 0600")
 	}
+	v.intRange("overlay.underlay_mtu", c.Overlay.UnderlayMTU, 1280, 9000)
+	v.durRange("overlay.probe_interval", c.Overlay.ProbeInterval, 10*time.Millisecond, time.Minute)
+	v.durRange("overlay.probe_timeout", c.Overlay.ProbeTimeout, time.Millisecond, time.Minute)
+	v.onRamp(c)
 	// peers
 	if len(c.Peers) > MaxPeers {
 		v.fail("peers", "%d peers exceed the limit %d", len(c.Peers), MaxPeers)
@@ -231,7 +271,15 @@ func (v *validator) check(c *Config) {
 		if len(p.Underlay) == 0 {
 			v.fail(at+".underlay", "at least one underlay address is required")
 		}
-		rp := ResolvedPeer{ID: p.ID, Name: p.Name, City: p.City, Underlay: v.addrs(at+".underlay", p.Underlay)}
+		rp := ResolvedPeer{ID: p.ID, Name: p.Name, City: p.City, Underlay: v.addrs(at+".underlay", p.Underlay),
+			PublicKey: p.PublicKey, OverlayAddr: DefaultOverlayAddr(p.ID)}
+		if p.OverlayAddress != "" {
+			a, err := netip.ParseAddr(p.OverlayAddress)
+			if err != nil || !OverlayRange.Contains(a) {
+				v.fail(at+".overlay_address", "%q is not an address inside %s", p.OverlayAddress, OverlayRange)
+			}
+			rp.OverlayAddr = a
+		}
 		for j, a := range rp.Underlay {
 			for _, own := range r.Underlay {
 				if a == own {
@@ -239,11 +287,9 @@ func (v *validator) check(c *Config) {
 				}
 			}
 		}
-		key, err := base64.StdEncoding.DecodeString(p.PublicKey)
-		if err != nil || len(key) != 32 {
+		if !isKey(p.PublicKey) {
 			v.fail(at+".public_key", "not a WireGuard public key (base64 of 32 bytes)")
 		}
-		copy(rp.PublicKey[:], key)
 		port := c.Gossip.Port
 		if p.GossipPort != 0 {
 			port = p.GossipPort
@@ -358,6 +404,52 @@ func (v *validator) check(c *Config) {
 	}
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		v.fail("log.format", "%q is not text or json", c.Log.Format)
+	}
+}
+
+func isKey(s string) bool {
+	k, err := base64.StdEncoding.DecodeString(s)
+	return err == nil && len(k) == 32
+}
+
+func (v *validator) onRamp(c *Config) {
+	o := c.OnRamp
+	if o == nil {
+		return
+	}
+	r := &c.Resolved
+	if len(o.Interface) > 15 || o.Interface == c.Overlay.Interface {
+		v.fail("onramp.interface", "%q must be a unique interface name of at most 15 characters", o.Interface)
+	}
+	if o.ListenPort == 0 || o.ListenPort == c.Overlay.Port {
+		v.fail("onramp.listen_port", "must be set and differ from overlay.port")
+	}
+	if o.PrivateKeyFile == "" {
+		v.fail("onramp.private_key_file", "required")
+	}
+	if p, err := netip.ParsePrefix(o.Address); err != nil {
+		v.fail("onramp.address", "%v", err)
+	} else {
+		r.OnRampAddr = p
+	}
+	v.intRange("onramp.mtu", o.MTU, 576, 9000)
+	for i, cl := range o.Clients {
+		at := fmt.Sprintf("onramp.clients[%d]", i)
+		if !isKey(cl.PublicKey) {
+			v.fail(at+".public_key", "not a WireGuard public key (base64 of 32 bytes)")
+		}
+		rc := ResolvedClient{Name: cl.Name, PublicKey: cl.PublicKey}
+		if len(cl.AllowedIPs) == 0 {
+			v.fail(at+".allowed_ips", "at least one prefix is required")
+		}
+		for j, s := range cl.AllowedIPs {
+			p, err := netip.ParsePrefix(s)
+			if err != nil || p != p.Masked() {
+				v.fail(fmt.Sprintf("%s.allowed_ips[%d]", at, j), "%q is not a canonical prefix", s)
+			}
+			rc.AllowedIPs = append(rc.AllowedIPs, p)
+		}
+		r.Clients = append(r.Clients, rc)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"sync"
@@ -22,6 +23,7 @@ import (
 	"github.com/argonet/argo/linkstate"
 	"github.com/argonet/argo/pathcalc"
 	"github.com/argonet/argo/prober"
+	"github.com/argonet/argo/tunnel"
 )
 
 // tick is how often the daemon republishes its links, expires stale tables
@@ -38,7 +40,14 @@ type daemon struct {
 	prober *prober.Prober
 	gossip *linkstate.Gossip
 	engine *pathcalc.Engine
-	echo   *echoConn
+	// backbone is the WireGuard data plane; replaced when a reload changes
+	// the peer set.
+	bb     atomic.Pointer[tunnel.Backbone]
+	onramp *tunnel.OnRamp
+
+	// Data-plane state last pushed (guarded by recomputeMu).
+	dpGeneration uint64
+	dpPrefixes   map[uint16][]netip.Prefix
 
 	// wake asks the main loop to recompute routes now.
 	wake chan struct{}
@@ -111,12 +120,19 @@ func (d *daemon) run(ctx context.Context) error {
 		return err
 	}
 	defer d.prober.Close()
-	d.echo, err = openEcho(c, d.prober, d.log.With("sub", "echo"))
+	bb, err := d.openBackbone(c)
 	if err != nil {
 		return err
 	}
-	defer d.echo.Close()
-	d.prober.SetEchoTransport(d.echo)
+	d.bb.Store(bb)
+	defer func() { d.bb.Load().Close() }()
+	d.prober.SetEchoTransport(echoAdapter{d})
+	if c.OnRamp != nil {
+		if d.onramp, err = tunnel.NewOnRamp(onRampConfig(c), d.log.With("sub", "onramp"), d.reg); err != nil {
+			return fmt.Errorf("onramp: %w", err)
+		}
+		defer d.onramp.Close()
+	}
 	if err := d.prober.SetTargets(targets(c)); err != nil {
 		return err
 	}
@@ -202,8 +218,25 @@ func (d *daemon) reload() {
 		d.log.Error("config reload rejected; the old configuration stays in force", "err", err)
 		return
 	}
+	if backbonePeersChanged(old, c) {
+		// The WireGuard device's peer set is fixed: rebuild it. Flows to
+		// unchanged peers see a short gap while the device is recreated.
+		d.recomputeMu.Lock()
+		d.bb.Load().Close()
+		nb, err := d.openBackbone(c)
+		if err != nil {
+			d.log.Error("cannot recreate the backbone with the new peers; restoring the old peer set", "err", err)
+			if nb, err = d.openBackbone(old); err != nil {
+				d.log.Error("cannot restore the backbone", "err", err)
+			}
+		}
+		if nb != nil {
+			d.bb.Store(nb)
+		}
+		d.dpGeneration, d.dpPrefixes = 0, nil
+		d.recomputeMu.Unlock()
+	}
 	d.cfg.Store(c)
-	d.echo.setPeers(c)
 	d.reloads++
 	d.lastReload = time.Now().Format(time.RFC3339) + " ok"
 	d.metrics.reloads.WithLabelValues("ok").Inc()

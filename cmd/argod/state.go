@@ -15,6 +15,10 @@ func (d *daemon) publish() {
 	c := d.cfg.Load()
 	snap := d.prober.Snapshot()
 	t := linkstate.Table{Origin: c.PoP.ID, Prefixes: slices.Clone(c.Resolved.Prefixes)}
+	if d.onramp != nil {
+		// Return traffic to on-ramp clients must come back to this PoP.
+		t.Prefixes = append(t.Prefixes, d.onramp.Prefixes()...)
+	}
 	for _, ps := range snap {
 		t.Links = append(t.Links, linkstate.Link{
 			Peer:   ps.Target.ID,
@@ -76,6 +80,7 @@ func (d *daemon) recompute() {
 		d.log.Error("route computation failed; keeping the previous routes", "err", err)
 		tab = d.engine.Current()
 	}
+	d.syncDataPlane(tab)
 	d.metrics.recomputes.Inc()
 	d.metrics.recomputeDur.Observe(time.Since(start).Seconds())
 	ok, _ := d.health(tab)

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
@@ -237,7 +238,7 @@ func (p *pinger) recv() (seq uint16, rtt time.Duration, ok bool) {
 		msgs, _ := unix.ParseSocketControlMessage(oob[:oobn])
 		for _, m := range msgs {
 			if m.Header.Level == unix.SOL_SOCKET && m.Header.Type == unix.SO_TIMESTAMPNS && len(m.Data) >= 16 {
-				ts := (*unix.Timespec)(unsafePointer(&m.Data[0]))
+				ts := (*unix.Timespec)(unsafe.Pointer(&m.Data[0]))
 				rx = time.Unix(ts.Sec, ts.Nsec)
 			}
 		}
