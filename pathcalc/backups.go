@@ -23,9 +23,9 @@ func (s *solver) primary(dst int, forb []label) label {
 	return s.search(dst, constraint{forbidden: forb})
 }
 
-// relays returns the relay nodes of a path (all nodes but the destination).
-func relays(p label) []int {
-	r := make([]int, 0, MaxPathHops-1)
+// relays appends the relay nodes of a path (all nodes after the source but
+// the destination) to r.
+func relays(p label, r []int) []int {
 	for i := 0; i+1 < int(p.hops); i++ {
 		r = append(r, p.node(i))
 	}
@@ -41,6 +41,7 @@ func (s *solver) backups(prim []label, forb [][]label) []alts {
 		out[i] = alts{noLabel, noLabel, noLabel}
 	}
 	groups := map[uint64][]int{} // relay set -> destinations needing a general search for b
+	var rbuf [MaxPathHops - 1]int
 	for dst, p := range prim {
 		if !p.ok() {
 			continue
@@ -58,7 +59,7 @@ func (s *solver) backups(prim []label, forb [][]label) []alts {
 		if o.a.ok() {
 			o.c = s.best(dst, p.first(), o.a.first())
 		}
-		r := relays(p)
+		r := relays(p, rbuf[:0])
 		switch {
 		case len(r) == 0:
 			o.b = o.a
@@ -82,7 +83,7 @@ func (s *solver) backupsForbidden(dst int, p label, f []label) alts {
 	if o.a.ok() {
 		o.c = s.search(dst, constraint{firstBan: []int{p.first(), o.a.first()}, forbidden: f})
 	}
-	if r := relays(p); len(r) == 0 {
+	if r := relays(p, nil); len(r) == 0 {
 		o.b = o.a
 	} else {
 		o.b = s.search(dst, constraint{banned: r, forbidden: f})

@@ -73,6 +73,7 @@ func newTable(g *Graph, src, hops int, prim []label, alt []alts, meta []routeMet
 	t.routes = make([]Route, 0, reach)
 	t.ptrs = make([]*Route, 0, reach)
 	arena := make([]uint16, 0, reach*4*(MaxPathHops+1))
+	backups := make([]Path, 3*reach) // three backup slots per route
 	if len(g.ids) > 0 {
 		t.index = make([]int32, int(g.ids[len(g.ids)-1])+1)
 	}
@@ -83,7 +84,8 @@ func newTable(g *Graph, src, hops int, prim []label, alt []alts, meta []routeMet
 		if !p.ok() {
 			continue
 		}
-		r := Route{Dst: g.ids[d], Disjoint: -1}
+		k := 3 * len(t.routes)
+		r := Route{Dst: g.ids[d], Disjoint: -1, Backups: backups[k:k:k+3]}
 		r.Primary, arena = g.path(src, p, arena)
 		a := alt[d]
 		for i, b := range []label{a.a, a.b, a.c} {

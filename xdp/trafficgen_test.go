@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
-	"time"
 	"unsafe"
 
 	"github.com/cilium/ebpf"
@@ -152,10 +151,11 @@ func requireLiveFrames(t *testing.T, ns *testNS, prog *ebpf.Program, frame []byt
 
 // generator floods frames from a locked OS thread inside a namespace.
 type generator struct {
-	stop atomic.Bool
-	done chan struct{}
-	err  error
-	cpu  time.Duration // CPU time of the generating thread
+	stop  atomic.Bool
+	ready chan struct{} // closed once tid is set
+	done  chan struct{}
+	tid   int // the generating thread
+	err   error
 }
 
 // genBatch is the number of frames per BPF_PROG_TEST_RUN call: large
@@ -164,14 +164,14 @@ type generator struct {
 const genBatch = 1 << 12
 
 // startGenerator runs prog on frame in live-frames mode inside ns until
-// stop.
+// finish, on one locked OS thread whose id it records.
 func startGenerator(ns *testNS, prog *ebpf.Program, frame []byte) *generator {
-	g := &generator{done: make(chan struct{})}
+	g := &generator{ready: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(g.done)
 		g.err = ns.do(func() error {
-			cpu0 := threadCPU()
-			defer func() { g.cpu = threadCPU() - cpu0 }()
+			g.tid = unix.Gettid()
+			close(g.ready)
 			for !g.stop.Load() {
 				if errno := liveRun(prog, frame, genBatch); errno != 0 && errno != unix.EINTR {
 					return fmt.Errorf("live-frames run: %w", errno)
@@ -180,12 +180,16 @@ func startGenerator(ns *testNS, prog *ebpf.Program, frame []byte) *generator {
 			return nil
 		})
 	}()
+	select {
+	case <-g.ready:
+	case <-g.done: // could not enter ns
+	}
 	return g
 }
 
-// finish stops the generator and returns its thread's CPU time.
-func (g *generator) finish() (time.Duration, error) {
+// finish stops the generator and returns its error.
+func (g *generator) finish() error {
 	g.stop.Store(true)
 	<-g.done
-	return g.cpu, g.err
+	return g.err
 }

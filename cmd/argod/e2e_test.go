@@ -179,7 +179,7 @@ func TestCheckConfig(t *testing.T) {
 		t.Fatalf("valid config: rc %d: %s", rc, errb.String())
 	}
 	bad := t.TempDir() + "/bad.yaml"
-	os.WriteFile(bad, []byte("pop: {id: 1, name: a}\nunderlay: [198.18.0.1]\nprobe: {interval: 1ms}\ngossip: {secret_file: /x}\n"), 0o600)
+	os.WriteFile(bad, []byte("pop: {id: 1, name: a}\nunderlay: [198.18.0.1]\nprobe: {interval: 1ms}\ngossip: {secret_file: /x}\noverlay: {private_key_file: /x}\n"), 0o600)
 	out.Reset()
 	errb.Reset()
 	if rc := run([]string{"--check-config", bad}, &out, &errb); rc != 2 {

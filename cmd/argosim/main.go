@@ -1,26 +1,36 @@
 // Command argosim runs argo's simulator: PoPs in network namespaces joined by
-// an emulated WAN, real argod processes, scripted scenarios and a report.
+// an emulated WAN, real argod processes, scripted scenarios and a report; and
+// a discrete-event mode for hundreds of PoPs in virtual time.
 package main
 
 import (
 	"fmt"
 	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/argonet/argo/sim/fabric"
 )
 
-const usage = `argosim — the argo simulator
+var version = "dev"
 
-usage:
-  argosim run [SCENARIO]   build the namespaces, run the scenario, write a report
-  argosim clean            remove everything a crashed run left behind
-  argosim des MATRIX       discrete-event simulation of many PoPs in virtual time
-
-The simulator lands with the simulator issue; this build only prints usage.
-`
+// commands is filled by the init functions of the files that implement the
+// subcommands (run.go, clean.go, des.go, ...).
+var commands []*cobra.Command
 
 func main() {
-	fmt.Fprint(os.Stderr, usage)
-	if len(os.Args) > 1 && (os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help") {
-		os.Exit(0)
+	// The WAN emulator's forwarder runs as a child process of this binary.
+	fabric.MaybeForwarder()
+	root := &cobra.Command{
+		Use:           "argosim",
+		Short:         "argo simulator: emulated WAN, real argod processes, scenarios, reports",
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
 	}
-	os.Exit(2)
+	root.AddCommand(commands...)
+	if err := root.Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "argosim:", err)
+		os.Exit(1)
+	}
 }

@@ -1,0 +1,153 @@
+package xdp
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/cilium/ebpf"
+)
+
+// The drop comparison: A floods B with UDP from a blocklisted source over
+// a veth pair (frames from the live-frames generator); B drops them with
+// the argo XDP blocklist or with an nftables rule, and the figure is the
+// packets B dropped per CPU-second of B's NAPI kthread.
+
+// Addresses of the drop lab (inside its own namespaces).
+var (
+	dropNet      = netip.MustParsePrefix("198.19.88.0/24")
+	dropSrc      = hostIn(dropNet, 1) // A, the blocklisted source
+	dropDst      = hostIn(dropNet, 2) // B
+	dropBlockLen = 1024               // blocklist entries besides dropSrc
+)
+
+// dropLab is A -> B over one veth pair, with the generator in A.
+type dropLab struct {
+	a, b    *testNS
+	bIf     string // B's interface, unique on the host (names its NAPI kthread)
+	frame   []byte
+	gen     *ebpf.Program
+	pinRoot string
+	block   []netip.Prefix // the blocklist, dropSrc/32 included
+}
+
+func newDropLab(t *testing.T) *dropLab {
+	t.Helper()
+	l := &dropLab{a: newNS(t, "pda"), b: newNS(t, "pdb"), bIf: "pd" + uniq()[len(uniq())-6:], pinRoot: tempPinRoot(t)}
+	al, bl := veth(t, l.a, "g0", netip.PrefixFrom(dropSrc, 24), l.b, l.bIf, netip.PrefixFrom(dropDst, 24))
+	// GRO off: with it on, a veth without XDP would GRO every frame.
+	// B's veth keeps NAPI through an XDP program in every alternative.
+	threadedNAPI(t, l.b, l.bIf, false)
+	l.frame = frame{srcMAC: [6]byte(al.Attrs().HardwareAddr), dstMAC: [6]byte(bl.Attrs().HardwareAddr),
+		src: dropSrc, dst: dropDst, sport: 40000, dport: 9, payload: make([]byte, 22), noUDPCsum: true}.bytes()
+	var err error
+	if l.gen, err = genProgram(l.frame, al.Attrs().Index); err != nil {
+		t.Fatalf("generator program: %v", err)
+	}
+	t.Cleanup(func() { l.gen.Close() })
+	requireLiveFrames(t, l.a, l.gen, l.frame)
+	l.block = append(l.block, netip.PrefixFrom(dropSrc, 32))
+	for i := range dropBlockLen {
+		// Prefixes of 198.18.0.0/16 of lengths 20..32, none covering dropSrc.
+		bits := 20 + i%13
+		a := netip.AddrFrom4([4]byte{198, 18, byte(i >> 2), byte(i*37) & 0xfc})
+		l.block = append(l.block, netip.PrefixFrom(a, bits).Masked())
+	}
+	return l
+}
+
+// alternatives returns what B can drop with.
+func (l *dropLab) alternatives() []perfAlt {
+	return []perfAlt{
+		{name: "xdp-blocklist", start: l.startXDP},
+		{name: "nft-ingress", start: func(t *testing.T) (perfCounts, func()) {
+			return l.startNft(t, "netdev", "type filter hook ingress device "+l.bIf+" priority -500")
+		}},
+		{name: "nft-prerouting", start: func(t *testing.T) (perfCounts, func()) {
+			return l.startNft(t, "ip", "type filter hook prerouting priority raw")
+		}},
+	}
+}
+
+// startXDP loads the argo program on B with the blocklist.
+func (l *dropLab) startXDP(t *testing.T) (perfCounts, func()) {
+	t.Helper()
+	cfg := Config{PopName: "perf-drop", PopID: 1, Interface: l.bIf, Mode: ModeNative, PinRoot: l.pinRoot}
+	var x *XDP
+	l.b.must(t, func() error {
+		var err error
+		x, err = Load(cfg, discardLog(), nil)
+		return err
+	})
+	for _, p := range l.block {
+		if err := x.AddBlock(p); err != nil {
+			x.Close()
+			t.Fatal(err)
+		}
+	}
+	count := func() (uint64, uint64) {
+		cs, err := x.Counters()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cs[CounterDropBlocklist].Packets, 0
+	}
+	return count, func() { x.Close() }
+}
+
+// startNft installs the blocklist as an nftables set and a drop rule in a
+// table of family on the given hook. B's veth runs the pass-through XDP
+// program, which it needs for NAPI (GRO is off, see newDropLab).
+func (l *dropLab) startNft(t *testing.T, family, hook string) (perfCounts, func()) {
+	t.Helper()
+	var pass *PassProgram
+	l.b.must(t, func() error {
+		var err error
+		pass, err = AttachPass(l.bIf)
+		return err
+	})
+	elems := make([]string, len(l.block))
+	for i, p := range l.block {
+		elems[i] = p.String()
+	}
+	rules := fmt.Sprintf("table %s argo_perf {\n set bl {\n  type ipv4_addr; flags interval; auto-merge\n  elements = { %s }\n }\n"+
+		" chain in {\n  %s;\n  ip saddr @bl counter drop\n }\n}\n", family, strings.Join(elems, ", "), hook)
+	cmd := l.b.cmd("nft", "-f", "-")
+	cmd.Stdin = strings.NewReader(rules)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		pass.Close()
+		t.Fatalf("nft: %v: %s", err, out)
+	}
+	count := func() (uint64, uint64) {
+		out, err := l.b.cmd("nft", "list", "chain", family, "argo_perf", "in").CombinedOutput()
+		if err != nil {
+			t.Fatalf("nft list: %v: %s", err, out)
+		}
+		f := strings.Fields(string(out))
+		for i := range f {
+			if f[i] == "packets" && i+1 < len(f) {
+				n, err := strconv.ParseUint(f[i+1], 10, 64)
+				if err != nil {
+					t.Fatalf("nft counter %q: %v", f[i+1], err)
+				}
+				return n, 0
+			}
+		}
+		t.Fatalf("no counter in nft output: %s", out)
+		return 0, 0
+	}
+	return count, func() {
+		if out, err := l.b.cmd("nft", "delete", "table", family, "argo_perf").CombinedOutput(); err != nil {
+			t.Errorf("nft delete table: %v: %s", err, out)
+		}
+		pass.Close()
+	}
+}
+
+// run measures one alternative.
+func (l *dropLab) run(t *testing.T, alt perfAlt) perfSample {
+	t.Helper()
+	return measureAlt(t, alt, l.a, l.gen, l.frame, []string{l.bIf})
+}
