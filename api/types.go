@@ -119,3 +119,17 @@ type UnpinRequest struct {
 type Error struct {
 	Error string `json:"error"`
 }
+
+// Peer is the WireGuard state of one peer PoP on the backbone.
+type Peer struct {
+	Name      string `json:"name"`
+	ID        uint16 `json:"id"`
+	PublicKey string `json:"public_key"`
+	// HandshakeAgeSec is the age of the last handshake, -1 if none yet.
+	HandshakeAgeSec float64  `json:"handshake_age_sec"`
+	RxBytes         uint64   `json:"rx_bytes"`
+	TxBytes         uint64   `json:"tx_bytes"`
+	AllowedIPs      []string `json:"allowed_ips"`
+	// Path is the path traffic to the peer takes now (PoP names).
+	Path []string `json:"path"`
+}

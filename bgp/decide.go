@@ -47,13 +47,33 @@ type policy struct {
 // decision is what every anycast prefix should look like now.
 type decision struct {
 	state   PrefixState
-	prepend int    // AS path prepends (StatePrepended only)
-	reason  string // human-readable, for Status
+	prepend int // AS path prepends (StatePrepended only)
 	drain   DrainMode
 	// next is when the decision changes by itself (end of the hold-down or
 	// of the drain grace); zero when it does not.
 	next time.Time
+
+	// The inputs of the human-readable reason, formatted only on demand
+	// so that an unchanged decision costs no allocation.
+	why       reasonKind
+	unhealthy string        // the health report's reason
+	elapsed   time.Duration // healthy for / in hold-down for
+	remaining time.Duration // until the drain withdraws
+	holdDown  time.Duration
 }
+
+// reasonKind selects the wording of decision.reason.
+type reasonKind uint8
+
+const (
+	whyNoReport reasonKind = iota
+	whyUnhealthy
+	whyDrained
+	whyHoldDown
+	whyDraining
+	whyHealthy
+	whyShutDown
+)
 
 // drainMode says whether a drain started at since is still in its grace
 // period at now, and when the grace period ends.
@@ -77,33 +97,52 @@ func drainMode(d drainRecord, p policy, now time.Time) (DrainMode, time.Time) {
 // hold-down, draining, announced.
 func decide(h healthState, d drainRecord, p policy, now time.Time) decision {
 	mode, drainEnd := drainMode(d, p, now)
-	out := decision{state: StateWithdrawn, drain: mode}
+	out := decision{state: StateWithdrawn, drain: mode, holdDown: p.holdDown}
 	switch {
 	case !h.reported:
-		out.reason = "unhealthy: no health report yet"
+		out.why = whyNoReport
 		out.next = drainEnd
 	case !h.healthy:
-		out.reason = "unhealthy: " + h.reason
+		out.why, out.unhealthy = whyUnhealthy, h.reason
 		out.next = drainEnd
 	case mode == DrainDrained:
-		out.reason = "drained"
+		out.why = whyDrained
 	case now.Sub(h.since) < p.holdDown:
 		holdEnd := h.since.Add(p.holdDown)
-		out.reason = fmt.Sprintf("holding down: healthy for %s of %s", roundDuration(now.Sub(h.since)), roundDuration(p.holdDown))
+		out.why, out.elapsed = whyHoldDown, now.Sub(h.since)
 		out.next = holdEnd
 		if mode == DrainDraining && drainEnd.Before(holdEnd) {
 			out.next = drainEnd
 		}
 	case mode == DrainDraining:
-		out.state = StatePrepended
-		out.prepend = p.prepend
-		out.reason = fmt.Sprintf("draining: prepended x%d, withdraw in %s", p.prepend, roundDuration(drainEnd.Sub(now)))
+		out.state, out.prepend = StatePrepended, p.prepend
+		out.why, out.remaining = whyDraining, drainEnd.Sub(now)
 		out.next = drainEnd
 	default:
 		out.state = StateAnnounced
-		out.reason = "healthy for " + roundDuration(now.Sub(h.since))
+		out.why, out.elapsed = whyHealthy, now.Sub(h.since)
 	}
 	return out
+}
+
+// reason explains the decision for Status and the log.
+func (d decision) reason() string {
+	switch d.why {
+	case whyNoReport:
+		return "unhealthy: no health report yet"
+	case whyUnhealthy:
+		return "unhealthy: " + d.unhealthy
+	case whyDrained:
+		return "drained"
+	case whyHoldDown:
+		return fmt.Sprintf("holding down: healthy for %s of %s", roundDuration(d.elapsed), roundDuration(d.holdDown))
+	case whyDraining:
+		return fmt.Sprintf("draining: prepended x%d, withdraw in %s", d.prepend, roundDuration(d.remaining))
+	case whyHealthy:
+		return "healthy for " + roundDuration(d.elapsed)
+	default:
+		return "shut down"
+	}
 }
 
 // roundDuration renders d for humans: whole seconds from 1s on, else

@@ -49,8 +49,8 @@ func TestDecide(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := decide(tt.h, tt.d, pol, t0)
-			if got.state != tt.wantState || got.drain != tt.wantDrain || got.reason != tt.wantWhy {
-				t.Errorf("decide = {%s %s %q}, want {%s %s %q}", got.state, got.drain, got.reason, tt.wantState, tt.wantDrain, tt.wantWhy)
+			if got.state != tt.wantState || got.drain != tt.wantDrain || got.reason() != tt.wantWhy {
+				t.Errorf("decide = {%s %s %q}, want {%s %s %q}", got.state, got.drain, got.reason(), tt.wantState, tt.wantDrain, tt.wantWhy)
 			}
 			wantPrepend := 0
 			if tt.wantState == StatePrepended {

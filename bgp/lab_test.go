@@ -172,6 +172,13 @@ func (l *lab) startBird(peers []birdPeer) {
 		local, as := p.local, p.localAS
 		if !local.IsValid() {
 			local = l.addr(254)
+			if p.addr.Is6() {
+				local = l.addr6(254)
+			}
+		}
+		routerID := local // distinct per session, see below
+		if local.Is6() {
+			routerID = l.addr(248)
 		}
 		if as == 0 {
 			as = labASNRouter
@@ -183,8 +190,9 @@ func (l *lab) startBird(peers []birdPeer) {
 		// Each session gets BIRD's local address as its router id, so that
 		// GoBGP sees distinct routers (it never sends a route back to the
 		// router id it came from).
-		fmt.Fprintf(&b, "protocol bgp %s from speaker {\n  router id %s;\n  local %s as %d;\n  neighbor %s as %d;\n", p.name, local, local, as, p.addr, labASNSpeaker)
-		fmt.Fprintf(&b, "  ipv4 { import all; export %s; };\n  ipv6 { import all; export %s; next hop address %s; };\n", export4, export6, l.addr6(254))
+		fmt.Fprintf(&b, "protocol bgp %s from speaker {\n  router id %s;\n  local %s as %d;\n  neighbor %s as %d;\n", p.name, routerID, local, as, p.addr, labASNSpeaker)
+		fmt.Fprintf(&b, "  ipv4 { import all; export %s; next hop address %s; };\n", export4, l.addr(254))
+		fmt.Fprintf(&b, "  ipv6 { import all; export %s; next hop address %s; };\n", export6, l.addr6(254))
 		if p.password != "" {
 			fmt.Fprintf(&b, "  password \"%s\";\n", p.password)
 		}

@@ -303,7 +303,7 @@ func (s *Speaker) setDrain(drained bool) error {
 func (s *Speaker) reconcileLocked(now time.Time) error {
 	d := decide(s.health, s.drain, s.pol, now)
 	if s.stopped {
-		d = decision{state: StateWithdrawn, reason: "shut down", drain: d.drain}
+		d = decision{state: StateWithdrawn, why: whyShutDown, drain: d.drain}
 	}
 	var errs []error
 	changed := 0
@@ -324,7 +324,7 @@ func (s *Speaker) reconcileLocked(now time.Time) error {
 		changed++
 	}
 	if changed > 0 {
-		s.log.Info("bgp anycast routes changed", "state", d.state, "reason", d.reason, "prefixes", changed)
+		s.log.Info("bgp anycast routes changed", "state", d.state, "reason", d.reason(), "prefixes", changed)
 	}
 	announced := 0
 	for _, a := range s.applied {

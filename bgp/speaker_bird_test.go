@@ -2,6 +2,7 @@ package bgp
 
 import (
 	"context"
+	"net/netip"
 	"os"
 	"slices"
 	"strings"
@@ -75,18 +76,23 @@ func prefixReasons(s *Speaker) []string {
 
 // TestSpeakerWithBIRD runs speakers A and B against BIRD 2 and checks the
 // health rule, the hold-down, drain, restart while drained, undrain and
-// graceful shutdown as BIRD sees them. A's session uses TCP MD5 and GTSM.
+// graceful shutdown as BIRD sees them. A's session is IPv4 with TCP MD5 and
+// GTSM; B's session runs over IPv6 and announces its IPv6 prefix with the
+// session's own address as next hop (NextHop6 unset).
 func TestSpeakerWithBIRD(t *testing.T) {
 	l := newLab(t)
 	l.startBird([]birdPeer{
 		{name: "spkA", addr: l.addr(1), password: "s3cret", ttlSec: true},
-		{name: "spkB", addr: l.addr(2)},
+		{name: "spkB", addr: l.addr6(2)},
 	})
 	cfgA := l.speakerConfig(1)
 	cfgA.Neighbors[0].Password = "s3cret"
 	cfgA.Neighbors[0].TTLSecurity = true
+	cfgB := l.speakerConfig(2)
+	cfgB.Neighbors[0].Address, cfgB.Neighbors[0].LocalAddress = l.addr6(254), l.addr6(2)
+	cfgB.ListenAddr, cfgB.NextHop4, cfgB.NextHop6 = l.addr6(2), l.addr(2), netip.Addr{}
 	a, regA := l.startSpeaker("A", cfgA)
-	b, _ := l.startSpeaker("B", l.speakerConfig(2))
+	b, _ := l.startSpeaker("B", cfgB)
 	a.SetHealth(true, "all links up")
 	b.SetHealth(true, "all links up")
 
@@ -100,6 +106,12 @@ func TestSpeakerWithBIRD(t *testing.T) {
 	}
 	if r6, _ := l.routeVia(anycast6, "spkA"); r6.via != l.addr6(1).String() {
 		t.Errorf("IPv6 route via A = %+v, want next hop %s", r6, l.addr6(1))
+	}
+	if rb, _ := l.routeVia(anycast4, "spkB"); rb.via != l.addr(2).String() {
+		t.Errorf("IPv4 route via B (IPv6 session) = %+v, want next hop %s", rb, l.addr(2))
+	}
+	if rb6, _ := l.routeVia(anycast6, "spkB"); rb6.via != l.addr6(2).String() {
+		t.Errorf("IPv6 route via B = %+v, want the session address %s as next hop", rb6, l.addr6(2))
 	}
 	if got := metricValue(t, regA, "argo_bgp_session_up", "neighbor", l.addr(254).String()); got != 1 {
 		t.Errorf("argo_bgp_session_up = %v, want 1", got)

@@ -18,7 +18,7 @@ import (
 
 // loopbackConfig is a speaker on 127.0.0.1 whose only neighbour (127.0.0.2)
 // is passive and never connects: it runs without root and without a peer.
-func loopbackConfig(t *testing.T) Config {
+func loopbackConfig(t testing.TB) Config {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -74,8 +74,9 @@ func (s *Speaker) Status() Status {
 	running := s.started && !s.stopped
 	d := decide(s.health, s.drain, s.pol, now)
 	if s.stopped {
-		d.reason = "shut down"
+		d.why = whyShutDown
 	}
+	reason := d.reason()
 	st := Status{
 		Running:      running,
 		ASN:          s.cfg.ASN,
@@ -93,7 +94,7 @@ func (s *Speaker) Status() Status {
 			Prefix:      r.prefix,
 			State:       a.state,
 			Prepend:     a.prepend,
-			Reason:      d.reason,
+			Reason:      reason,
 			Since:       a.since,
 			Communities: slices.Clone(s.cfg.Anycast[i].Communities),
 		}

@@ -114,6 +114,14 @@ func TestHysteresisSinceAndMetrics(t *testing.T) {
 	if got := changes(t, te, ReasonInitial); got != 3 {
 		t.Fatalf("initial changes = %v, want 3 (dst 2, 3, 4)", got)
 	}
+	for name, want := range map[string]float64{
+		"argo_pathcalc_routes": 3, "argo_pathcalc_relayed_routes": 1,
+		"argo_pathcalc_table_generation": 3, "argo_pathcalc_unreachable": 0,
+	} {
+		if got := gathered(t, te.reg, name, ""); got != want {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
 	if !strings.Contains(te.log.String(), `reason="better by 9.0 ms (18%) for 2s"`) {
 		t.Fatalf("change not logged:\n%s", te.log.String())
 	}

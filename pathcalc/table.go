@@ -85,7 +85,7 @@ func newTable(g *Graph, src, hops int, prim []label, alt []alts, meta []routeMet
 			continue
 		}
 		k := 3 * len(t.routes)
-		r := Route{Dst: g.ids[d], Disjoint: -1, Backups: backups[k:k:k+3]}
+		r := Route{Dst: g.ids[d], Disjoint: -1, Backups: backups[k : k : k+3]}
 		r.Primary, arena = g.path(src, p, arena)
 		a := alt[d]
 		for i, b := range []label{a.a, a.b, a.c} {

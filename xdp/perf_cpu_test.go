@@ -87,13 +87,6 @@ func processCPU() time.Duration {
 	return time.Duration(ts.Nano())
 }
 
-// threadCPU returns the CPU time of the calling (locked) OS thread.
-func threadCPU() time.Duration {
-	var ts unix.Timespec
-	unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts)
-	return time.Duration(ts.Nano())
-}
-
 // taskCPU returns the CPU time of thread tid of this process.
 func taskCPU(t *testing.T, tid int) time.Duration {
 	t.Helper()
@@ -104,18 +97,24 @@ func taskCPU(t *testing.T, tid int) time.Duration {
 	return d
 }
 
-// threadedNAPI makes interface ifname of ns run NAPI in a kthread. A veth
-// has NAPI only while it runs an XDP program or has GRO on: with gro,
-// GRO is switched on (no XDP program needed), else it is switched off.
-func threadedNAPI(t *testing.T, ns *testNS, ifname string, gro bool) {
+// gro switches GRO of interface ifname of ns on or off. A veth has NAPI
+// only while it runs an XDP program or has GRO on.
+func gro(t *testing.T, ns *testNS, ifname string, on bool) {
 	t.Helper()
 	state := "off"
-	if gro {
+	if on {
 		state = "on"
 	}
 	if out, err := ns.cmd("ethtool", "-K", ifname, "gro", state).CombinedOutput(); err != nil {
 		t.Fatalf("ethtool -K %s gro %s: %v: %s", ifname, state, err, out)
 	}
+}
+
+// threadedNAPI makes interface ifname of ns run NAPI in a kthread. The
+// interface must have NAPI (a veth: an XDP program or GRO on), and a veth
+// loses its NAPI, kthread included, when both go.
+func threadedNAPI(t *testing.T, ns *testNS, ifname string) {
+	t.Helper()
 	// ip netns exec mounts the namespace's own /sys.
 	if out, err := ns.cmd("sh", "-c", "echo 1 > /sys/class/net/"+ifname+"/threaded").CombinedOutput(); err != nil {
 		t.Fatalf("threaded NAPI on %s: %v: %s", ifname, err, out)

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cilium/ebpf"
 )
@@ -38,8 +39,8 @@ func newDropLab(t *testing.T) *dropLab {
 	l := &dropLab{a: newNS(t, "pda"), b: newNS(t, "pdb"), bIf: "pd" + uniq()[len(uniq())-6:], pinRoot: tempPinRoot(t)}
 	al, bl := veth(t, l.a, "g0", netip.PrefixFrom(dropSrc, 24), l.b, l.bIf, netip.PrefixFrom(dropDst, 24))
 	// GRO off: with it on, a veth without XDP would GRO every frame.
-	// B's veth keeps NAPI through an XDP program in every alternative.
-	threadedNAPI(t, l.b, l.bIf, false)
+	// B's veth has NAPI through an XDP program in every alternative.
+	gro(t, l.b, l.bIf, false)
 	l.frame = frame{srcMAC: [6]byte(al.Attrs().HardwareAddr), dstMAC: [6]byte(bl.Attrs().HardwareAddr),
 		src: dropSrc, dst: dropDst, sport: 40000, dport: 9, payload: make([]byte, 22), noUDPCsum: true}.bytes()
 	var err error
@@ -81,6 +82,7 @@ func (l *dropLab) startXDP(t *testing.T) (perfCounts, func()) {
 		x, err = Load(cfg, discardLog(), nil)
 		return err
 	})
+	threadedNAPI(t, l.b, l.bIf)
 	for _, p := range l.block {
 		if err := x.AddBlock(p); err != nil {
 			x.Close()
@@ -108,6 +110,7 @@ func (l *dropLab) startNft(t *testing.T, family, hook string) (perfCounts, func(
 		pass, err = AttachPass(l.bIf)
 		return err
 	})
+	threadedNAPI(t, l.b, l.bIf)
 	elems := make([]string, len(l.block))
 	for i, p := range l.block {
 		elems[i] = p.String()
@@ -147,7 +150,7 @@ func (l *dropLab) startNft(t *testing.T, family, hook string) (perfCounts, func(
 }
 
 // run measures one alternative.
-func (l *dropLab) run(t *testing.T, alt perfAlt) perfSample {
+func (l *dropLab) run(t *testing.T, alt perfAlt, d time.Duration) perfSample {
 	t.Helper()
-	return measureAlt(t, alt, l.a, l.gen, l.frame, []string{l.bIf})
+	return measureAlt(t, alt, l.a, l.gen, l.frame, []string{l.bIf}, d)
 }

@@ -6,41 +6,56 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
+	"text/tabwriter"
 	"time"
 
-	"github.com/argonet/argo/overlay"
+	"github.com/cilium/ebpf"
 	"golang.org/x/net/ipv4"
-	"golang.org/x/sys/unix"
+
+	"github.com/argonet/argo/overlay"
 )
 
 // TestPerfComparison (ARGO_BENCH=1) prints side-by-side performance
 // ratios measured in one run:
 //
 //   - ns per frame of the program (BPF_PROG_TEST_RUN) for drop, pass, relay;
-//   - overlay datagrams relayed through B by XDP vs by a userspace UDP
-//     forwarder (batched recvmmsg/sendmmsg, overlay.Decide), per CPU-second
-//     spent at B;
-//   - frames dropped at B by the XDP blocklist vs an nftables rule (netdev
-//     ingress hook, the earliest nftables hook), per CPU-second at B.
+//   - drop: UDP from a blocklisted source dropped at B by the XDP
+//     blocklist vs the same 1025-entry blocklist as an nftables set, in the
+//     netdev ingress hook (the earliest nftables hook) and in ip
+//     prerouting (priority raw), per CPU-second at B;
+//   - relay: overlay datagrams A -> B -> C relayed by B's XDP program vs
+//     the project's userspace relay (tunnel.Backbone) and a minimal batched
+//     forwarder, counted on arrival at C, per CPU-second at B.
 //
-// B's receive work is made measurable by threaded NAPI on its veth (the
-// XDP program, or GRO + stack + nftables, runs in one kthread whose CPU
-// time /proc reports); the userspace forwarder runs on a locked OS thread
-// measured with CLOCK_THREAD_CPUTIME_ID. CPU time, unlike wall time, stays
-// meaningful on a shared machine; the packet rates are bounded by the
-// single sender and are printed for context only.
+// A generates 64-byte frames in the kernel (BPF_PROG_TEST_RUN live-frames
+// mode, see trafficgen_test.go), so they reach B's veth as xdp_frames, as
+// from a driver-native NIC: B's XDP program runs on them in place, and
+// without XDP the kernel builds an skb for the stack. UDP checksums are
+// zero (no verification), as with a NIC's receive checksum offload. B's
+// veth has GRO off; for nftables and the userspace relays it runs the
+// pass-through XDP program, which a veth needs for NAPI.
+//
+// B's CPU time is its NAPI kthread (threaded NAPI, /proc/<pid>/schedstat)
+// plus, for userspace relays, this process minus the generator thread
+// (see perf_cpu_test.go); CPU time, unlike wall time, stays meaningful on
+// a shared machine. Every round measures each alternative for
+// ARGO_BENCH_SECONDS (default 2) after a warm-up; ARGO_BENCH_ROUNDS
+// (default 3) rounds alternate the order; the table gives the median and
+// range over rounds, and the ratios are taken per round, side by side.
+//
+//	ARGO_BENCH=1 go test -run TestPerfComparison -v -count=1 ./xdp/
 func TestPerfComparison(t *testing.T) {
 	if os.Getenv("ARGO_BENCH") != "1" {
 		t.Skip("set ARGO_BENCH=1 to run the performance comparison")
 	}
 	needRoot(t)
+	rounds, secs := envInt(t, "ARGO_BENCH_ROUNDS", 3), envInt(t, "ARGO_BENCH_SECONDS", 2)
 
 	e := newProgEnv(t)
 	ns := map[string]time.Duration{}
@@ -51,145 +66,160 @@ func TestPerfComparison(t *testing.T) {
 		ns["drop_blocklist"], ns["pass_plain"], ns["pass_deliver"], ns["relay_tx"],
 		float64(ns["relay_tx"])/float64(ns["drop_blocklist"]), float64(ns["relay_tx"])/float64(ns["pass_plain"]))
 
-	const dur = 3 * time.Second
-	xr := relayThroughput(t, true, dur)
-	ur := relayThroughput(t, false, dur)
-	t.Logf("relay at B: XDP %s | userspace %s | XDP/userspace %.1fx packets per CPU-second at B",
-		xr, ur, xr.perCPU()/ur.perCPU())
-
-	xd := dropThroughput(t, true, dur)
-	nd := dropThroughput(t, false, dur)
-	t.Logf("blocklist drop at B: XDP %s | nftables %s | XDP/nftables %.1fx packets per CPU-second at B",
-		xd, nd, xd.perCPU()/nd.perCPU())
-}
-
-// perfResult is one measured run.
-type perfResult struct {
-	sent, handled uint64        // packets sent by A; relayed or dropped by B
-	elapsed       time.Duration // wall time of the flood
-	cpu           time.Duration // CPU time spent at B
-}
-
-func (r perfResult) perCPU() float64 { return float64(r.handled) / r.cpu.Seconds() }
-func (r perfResult) String() string {
-	return fmt.Sprintf("%d of %d packets in %v (%.0f/s) using %v CPU: %.0f/CPU-s",
-		r.handled, r.sent, r.elapsed.Round(time.Millisecond), float64(r.handled)/r.elapsed.Seconds(),
-		r.cpu.Round(time.Millisecond), r.perCPU())
-}
-
-// napiThreads returns the pids of kernel threads whose name starts with prefix.
-func napiThreads(prefix string) map[int]bool {
-	pids := map[int]bool{}
-	comms, _ := filepath.Glob("/proc/[0-9]*/comm")
-	for _, c := range comms {
-		b, err := os.ReadFile(c)
-		if err == nil && strings.HasPrefix(string(b), prefix) {
-			pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(c)))
-			pids[pid] = true
+	drop, relay := newDropLab(t), newRelayLab(t)
+	dur := time.Duration(secs) * time.Second
+	res := map[string][]perfSample{}
+	var order []string
+	for r := range rounds {
+		for _, lab := range []struct {
+			alts []perfAlt
+			run  func(*testing.T, perfAlt, time.Duration) perfSample
+		}{{drop.alternatives(), drop.run}, {relay.alternatives(), relay.run}} {
+			alts := lab.alts
+			if r%2 == 1 {
+				slices.Reverse(alts)
+			}
+			for _, a := range alts {
+				if r == 0 {
+					order = append(order, a.name)
+				}
+				s := lab.run(t, a, dur)
+				t.Logf("round %d %-15s %s", r+1, a.name, s)
+				res[a.name] = append(res[a.name], s)
+			}
 		}
 	}
-	return pids
+	t.Logf("kernel %s, %d CPUs, %d rounds of %v per alternative\n%s", kernelRelease(), runtime.NumCPU(), rounds, dur,
+		perfTable(order, res, [][2]string{
+			{"xdp-blocklist", "nft-ingress"}, {"xdp-blocklist", "nft-prerouting"},
+			{"xdp-relay", "tunnel-relay"}, {"xdp-relay", "batch-forwarder"},
+		}))
 }
 
-// threadedNAPI switches ifname in ns to threaded NAPI (enabling GRO first
-// if gro, so that a veth without XDP has NAPI at all) and returns the pid
-// of its NAPI kthread. A veth hands a packet to its peer's NAPI only when
-// XDP runs there or the packet is GRO-eligible, which needs TSO off on the
-// sending end: peerNS/peerIf names it.
-func threadedNAPI(t *testing.T, ns *testNS, ifname string, gro bool, peerNS *testNS, peerIf string) int {
+// envInt reads a positive integer from the environment.
+func envInt(t *testing.T, name string, def int) int {
 	t.Helper()
-	if out, err := peerNS.cmd("ethtool", "-K", peerIf, "tso", "off").CombinedOutput(); err != nil {
-		t.Fatalf("tso off on %s: %v: %s", peerIf, err, out)
+	s := os.Getenv(name)
+	if s == "" {
+		return def
 	}
-	prefix := "napi/" + ifname + "-"
-	before := napiThreads(prefix)
-	if gro {
-		if out, err := ns.cmd("ethtool", "-K", ifname, "gro", "on").CombinedOutput(); err != nil {
-			t.Fatalf("gro on: %v: %s", err, out)
-		}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		t.Fatalf("%s=%q: want a positive integer", name, s)
 	}
-	// ip netns exec mounts the namespace's own /sys.
-	if out, err := ns.cmd("sh", "-c", "echo 1 > /sys/class/net/"+ifname+"/threaded").CombinedOutput(); err != nil {
-		t.Fatalf("threaded NAPI on %s: %v: %s", ifname, err, out)
-	}
-	for pid := range napiThreads(prefix) {
-		if !before[pid] {
-			return pid
-		}
-	}
-	t.Fatalf("no NAPI thread %s* appeared", prefix)
-	return 0
+	return n
 }
 
-// procCPU returns the CPU time of pid (/proc/<pid>/schedstat, in ns).
-func procCPU(t *testing.T, pid int) time.Duration {
+// perfCounts returns the packets handled so far: dropped at B, or arrived
+// at C for a relay; and, for a relay, what B says it relayed.
+type perfCounts func() (handled, atB uint64)
+
+// perfAlt is one alternative of a comparison: start prepares B and returns
+// its counters and a function that undoes the preparation.
+type perfAlt struct {
+	name  string
+	start func(t *testing.T) (perfCounts, func())
+}
+
+// perfSample is one measurement window.
+type perfSample struct {
+	handled, atB uint64        // see perfCounts
+	wall         time.Duration // window length
+	kernel, user time.Duration // B's CPU time: NAPI kthread, userspace
+}
+
+// cpu returns B's CPU time.
+func (s perfSample) cpu() time.Duration { return s.kernel + s.user }
+
+// perCPU returns packets handled per CPU-second at B.
+func (s perfSample) perCPU() float64 { return float64(s.handled) / s.cpu().Seconds() }
+
+// pps returns packets handled per wall-clock second.
+func (s perfSample) pps() float64 { return float64(s.handled) / s.wall.Seconds() }
+
+func (s perfSample) String() string {
+	return fmt.Sprintf("%9.0f pkt/CPU-s at B | %8.0f pkt/s | handled %d (B counted %d) in %v | B CPU %v (NAPI %v, userspace %v)",
+		s.perCPU(), s.pps(), s.handled, s.atB, s.wall.Round(time.Millisecond),
+		s.cpu().Round(time.Millisecond), s.kernel.Round(time.Millisecond), s.user.Round(time.Millisecond))
+}
+
+// measureAlt starts alt, floods B from gen in genNS, and measures one
+// window of d after a warm-up. B's interfaces napiIfs run threaded NAPI.
+// The counters are read outside the CPU window (first and last), which
+// counts a few milliseconds of packets more than the CPU time covers: the
+// error favours the slower reader (nft list, a process), never XDP.
+func measureAlt(t *testing.T, alt perfAlt, genNS *testNS, gen *ebpf.Program, frame []byte, napiIfs []string, d time.Duration) perfSample {
 	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/schedstat", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns, err := strconv.ParseInt(strings.Fields(string(b))[0], 10, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return time.Duration(ns)
-}
-
-// threadCPU returns the CPU time of the calling (locked) OS thread.
-func threadCPU() time.Duration {
-	var ts unix.Timespec
-	unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts)
-	return time.Duration(ts.Nano())
-}
-
-// flood sends copies of pkt from conn to dst in batches until stop closes,
-// and returns the number sent.
-func flood(conn *net.UDPConn, dst netip.AddrPort, pkt []byte, stop <-chan struct{}) uint64 {
-	pc := ipv4.NewPacketConn(conn)
-	msgs := make([]ipv4.Message, 64)
-	to := net.UDPAddrFromAddrPort(dst)
-	for i := range msgs {
-		msgs[i] = ipv4.Message{Buffers: [][]byte{pkt}, Addr: to}
-	}
-	var sent uint64
-	for {
-		select {
-		case <-stop:
-			return sent
-		default:
+	count, stop := alt.start(t)
+	defer stop()
+	g := startGenerator(genNS, gen, frame)
+	defer func() {
+		if err := g.finish(); err != nil {
+			t.Fatalf("generator: %v", err)
 		}
-		n, err := pc.WriteBatch(msgs, 0)
-		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
-			time.Sleep(time.Millisecond) // ENOBUFS and the like: back off
-		}
-		sent += uint64(max(n, 0))
+	}()
+	time.Sleep(300 * time.Millisecond) // warm-up: caches, rings, socket buffers
+	m := cpuMeter{napiIfs: napiIfs, genTID: g.tid}
+	h0, b0 := count()
+	s0, t0 := m.snap(t), time.Now()
+	time.Sleep(d)
+	s1, t1 := m.snap(t), time.Now()
+	h1, b1 := count()
+	s := perfSample{handled: h1 - h0, atB: b1 - b0, wall: t1.Sub(t0)}
+	s.kernel, s.user = s1.since(s0)
+	if s.handled == 0 {
+		t.Fatalf("%s: nothing handled (B counted %d)", alt.name, s.atB)
 	}
+	return s
 }
 
-// drain counts datagrams arriving on conn until it is closed.
-func drain(conn *net.UDPConn, count *atomic.Uint64) {
-	pc := ipv4.NewPacketConn(conn)
-	msgs := make([]ipv4.Message, 64)
-	for i := range msgs {
-		msgs[i].Buffers = [][]byte{make([]byte, 2048)}
-	}
-	for {
-		n, err := pc.ReadBatch(msgs, 0)
-		if err != nil {
-			return
+// perfTable formats the medians and ranges per alternative and the ratios
+// of the pairs (a over b), computed per round.
+func perfTable(order []string, res map[string][]perfSample, pairs [][2]string) string {
+	var sb strings.Builder
+	w := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "alternative\tpkt/CPU-s at B (median)\trange\tpkt/s (median)\trange\tB CPU per second\t")
+	for _, name := range order {
+		ss := res[name]
+		per, pps, load := make([]float64, len(ss)), make([]float64, len(ss)), make([]float64, len(ss))
+		for i, s := range ss {
+			per[i], pps[i], load[i] = s.perCPU(), s.pps(), s.cpu().Seconds()/s.wall.Seconds()
 		}
-		count.Add(uint64(n))
+		fmt.Fprintf(w, "%s\t%.0f\t%.0f-%.0f\t%.0f\t%.0f-%.0f\t%.2f\t\n", name,
+			median(per), slices.Min(per), slices.Max(per), median(pps), slices.Min(pps), slices.Max(pps), median(load))
 	}
+	fmt.Fprintln(w, "\t\t\t\t\t\t")
+	fmt.Fprintln(w, "ratio\tper CPU-s (median)\trange\tpkt/s (median)\trange\t\t")
+	for _, p := range pairs {
+		a, b := res[p[0]], res[p[1]]
+		per, pps := make([]float64, len(a)), make([]float64, len(a))
+		for i := range a {
+			per[i], pps[i] = a[i].perCPU()/b[i].perCPU(), a[i].pps()/b[i].pps()
+		}
+		fmt.Fprintf(w, "%s / %s\t%.1fx\t%.1f-%.1fx\t%.1fx\t%.1f-%.1fx\t\t\n", p[0], p[1],
+			median(per), slices.Min(per), slices.Max(per), median(pps), slices.Min(pps), slices.Max(pps))
+	}
+	w.Flush()
+	return sb.String()
 }
 
-// forwarder is the userspace relay used for comparison: it reads batches
+// median returns the median of v (the mean of the middle two when even).
+func median(v []float64) float64 {
+	s := slices.Sorted(slices.Values(v))
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// forwarder is a minimal userspace relay for comparison: it reads batches
 // of overlay datagrams, decides, advances the index and sends each on to
-// the next hop, as tunnel/'s userspace relay does, on one locked OS thread.
+// the next hop on one locked OS thread, with none of tunnel's bookkeeping.
 type forwarder struct {
 	stop      atomic.Bool
 	done      chan struct{}
-	forwarded uint64
-	cpu       time.Duration
+	forwarded atomic.Uint64
 }
 
 func startForwarder(conn *net.UDPConn, self uint16, pops map[uint16]netip.Addr) *forwarder {
@@ -198,7 +228,6 @@ func startForwarder(conn *net.UDPConn, self uint16, pops map[uint16]netip.Addr) 
 		defer close(f.done)
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
-		cpu0 := threadCPU()
 		pc := ipv4.NewPacketConn(conn)
 		in := make([]ipv4.Message, 64)
 		out := make([]ipv4.Message, 64)
@@ -213,7 +242,7 @@ func startForwarder(conn *net.UDPConn, self uint16, pops map[uint16]netip.Addr) 
 			conn.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
 			n, err := pc.ReadBatch(in, 0)
 			if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
-				break
+				return
 			}
 			k := 0
 			for _, m := range in[:max(n, 0)] {
@@ -226,137 +255,15 @@ func startForwarder(conn *net.UDPConn, self uint16, pops map[uint16]netip.Addr) 
 			}
 			if k > 0 {
 				w, _ := pc.WriteBatch(out[:k], 0)
-				f.forwarded += uint64(max(w, 0))
+				f.forwarded.Add(uint64(max(w, 0)))
 			}
 		}
-		f.cpu = threadCPU() - cpu0
 	}()
 	return f
 }
 
-// finish stops the forwarder and returns its count and CPU time.
-func (f *forwarder) finish() (uint64, time.Duration) {
+// finish stops the forwarder.
+func (f *forwarder) finish() {
 	f.stop.Store(true)
 	<-f.done
-	return f.forwarded, f.cpu
-}
-
-// relayThroughput floods overlay datagrams A -> B -> C for d, relayed by
-// B's XDP program (native, zeroed UDP checksums) or by a userspace
-// forwarder in B, and returns what B relayed with B's CPU time.
-func relayThroughput(t *testing.T, useXDP bool, d time.Duration) perfResult {
-	tp := newThreePoPs(t, topoOpts{mode: ModeNative, zeroUDP: true, noXDP: !useXDP})
-	napi := threadedNAPI(t, tp.b, "u0", !useXDP, tp.fabric, "pb")
-	var fwd *forwarder
-	if !useXDP {
-		bConn := udpConn(t, tp.b, tp.pops[popB], DefaultOverlayPort)
-		bConn.SetReadBuffer(8 << 20)
-		fwd = startForwarder(bConn, popB, tp.pops)
-	}
-	aConn := udpConn(t, tp.a, tp.pops[popA], 0)
-	cConn := udpConn(t, tp.c, tp.pops[popC], DefaultOverlayPort)
-	cConn.SetReadBuffer(8 << 20)
-	var got atomic.Uint64
-	go drain(cConn, &got)
-	hdr, _ := overlay.Path(overlay.TypeData, popA, 1, popB, popC)
-	pkt := make([]byte, 100)
-	hdr.Marshal(pkt)
-
-	cpu0 := procCPU(t, napi)
-	r := perfRun(d, func(stop <-chan struct{}) uint64 {
-		return flood(aConn, netip.AddrPortFrom(tp.pops[popB], DefaultOverlayPort), pkt, stop)
-	})
-	time.Sleep(200 * time.Millisecond) // let queues drain
-	r.cpu = procCPU(t, napi) - cpu0
-	if useXDP {
-		cs, err := tp.bx.Counters()
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.handled = cs[CounterRelayTX].Packets
-	} else {
-		var fcpu time.Duration
-		r.handled, fcpu = fwd.finish()
-		r.cpu += fcpu
-	}
-	if r.handled == 0 || got.Load() == 0 {
-		t.Fatalf("nothing relayed (xdp %v): B %d, C received %d", useXDP, r.handled, got.Load())
-	}
-	return r
-}
-
-// perfRun runs send for d.
-func perfRun(d time.Duration, send func(stop <-chan struct{}) uint64) perfResult {
-	stop := make(chan struct{})
-	var r perfResult
-	var wg sync.WaitGroup
-	start := time.Now()
-	wg.Go(func() { r.sent = send(stop) })
-	time.Sleep(d)
-	close(stop)
-	wg.Wait()
-	r.elapsed = time.Since(start)
-	return r
-}
-
-// dropThroughput floods UDP from A to B over a direct veth for d; B drops
-// it with its XDP blocklist or with an nftables rule. It returns how many
-// B dropped, with B's CPU time.
-func dropThroughput(t *testing.T, useXDP bool, d time.Duration) perfResult {
-	needRoot(t)
-	a, b := newNS(t, "da"), newNS(t, "db")
-	ifb := "n" + uniq()[len(uniq())-6:] // unique: names B's NAPI thread
-	srcA, dstB := netip.MustParseAddr("198.19.83.1"), netip.MustParseAddr("198.19.83.2")
-	_, bl := veth(t, a, "u0", netip.PrefixFrom(srcA, 24), b, ifb, netip.PrefixFrom(dstB, 24))
-	a.neigh(t, a.link(t, "u0"), dstB, bl.Attrs().HardwareAddr)
-	var x *XDP
-	if useXDP {
-		cfg := Config{PopName: "drop-" + uniq(), PopID: 1, Interface: ifb, Mode: ModeNative, PinRoot: tempPinRoot(t)}
-		b.must(t, func() error {
-			var err error
-			x, err = Load(cfg, discardLog(), nil)
-			return err
-		})
-		t.Cleanup(func() { x.Close() })
-		if err := x.AddBlock(netip.PrefixFrom(srcA, 32)); err != nil {
-			t.Fatal(err)
-		}
-	} else {
-		rules := fmt.Sprintf("table netdev argo_bench {\n chain in {\n  type filter hook ingress device %s priority -500;\n  ip saddr %s counter drop\n }\n}\n", ifb, srcA)
-		cmd := b.cmd("nft", "-f", "-")
-		cmd.Stdin = strings.NewReader(rules)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("nft: %v: %s", err, out)
-		}
-	}
-	napi := threadedNAPI(t, b, ifb, !useXDP, a, "u0")
-	aConn := udpConn(t, a, srcA, 0)
-	cpu0 := procCPU(t, napi)
-	r := perfRun(d, func(stop <-chan struct{}) uint64 {
-		return flood(aConn, netip.AddrPortFrom(dstB, 9), make([]byte, 64), stop)
-	})
-	time.Sleep(100 * time.Millisecond)
-	r.cpu = procCPU(t, napi) - cpu0
-	if useXDP {
-		cs, err := x.Counters()
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.handled = cs[CounterDropBlocklist].Packets
-	} else {
-		out, err := b.cmd("nft", "list", "table", "netdev", "argo_bench").CombinedOutput()
-		if err != nil {
-			t.Fatalf("nft list: %v: %s", err, out)
-		}
-		f := strings.Fields(string(out))
-		for i := range f {
-			if f[i] == "packets" && i+1 < len(f) {
-				r.handled, _ = strconv.ParseUint(f[i+1], 10, 64)
-			}
-		}
-	}
-	if r.handled == 0 {
-		t.Fatalf("nothing dropped (xdp %v)", useXDP)
-	}
-	return r
 }

@@ -73,7 +73,7 @@ func newRoot() *cobra.Command {
 		return nil
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
-	root.AddCommand(statusCmd(c), pathsCmd(c), linksCmd(c))
+	root.AddCommand(statusCmd(c), pathsCmd(c), linksCmd(c), peersCmd(c), pinCmd(c), unpinCmd(c))
 	return root
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/argonet/argo/api"
@@ -19,6 +20,7 @@ func (d *daemon) routes() http.Handler {
 	mux.Handle(api.PathLinks, get(log, d.apiLinks))
 	mux.Handle(api.PathPin, post(log, d.apiPin))
 	mux.Handle(api.PathUnpin, post(log, d.apiUnpin))
+	mux.Handle(api.PathPeers, get(log, d.apiPeers))
 	return mux
 }
 
@@ -100,6 +102,14 @@ func (d *daemon) apiPaths() ([]api.Route, error) {
 			deliver *= 1 - l.Loss
 		}
 		r.LossRatio = 1 - deliver
+		if bb := d.bb.Load(); bb != nil {
+			for _, ps := range bb.PathStats() {
+				if ps.Dst == p.ID && slices.Equal(ps.Nodes, pr.Primary.Nodes) && ps.Sent > 0 {
+					rtt, loss := msOf(ps.RTT), ps.Loss
+					r.ProbeRTTMs, r.ProbeLoss = &rtt, &loss
+				}
+			}
+		}
 		r.DirectCostMs, r.DirectUp = pr.DirectCost, pr.DirectUp
 		if r.DirectUp {
 			r.GainMs = r.DirectCostMs - r.CostMs
@@ -194,4 +204,23 @@ func (d *daemon) route(dst string) (api.Route, error) {
 		}
 	}
 	return api.Route{}, notFound{errors.New("no route to " + dst)}
+}
+
+func (d *daemon) apiPeers() ([]api.Peer, error) {
+	bb := d.bb.Load()
+	if bb == nil {
+		return nil, errors.New("backbone not running")
+	}
+	infos, err := bb.Peers()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.Peer, 0, len(infos))
+	for _, p := range infos {
+		out = append(out, api.Peer{
+			Name: p.Name, ID: p.ID, PublicKey: p.PublicKey, HandshakeAgeSec: ageOf(p.LastHandshake),
+			RxBytes: p.RxBytes, TxBytes: p.TxBytes, AllowedIPs: p.AllowedIPs, Path: d.names(p.Path),
+		})
+	}
+	return out, nil
 }
