@@ -133,3 +133,51 @@ type Peer struct {
 	// Path is the path traffic to the peer takes now (PoP names).
 	Path []string `json:"path"`
 }
+
+// XDP reports the XDP fast path and the userspace relay side by side.
+type XDP struct {
+	// Mode is native, generic, or off (userspace relay only).
+	Mode      string `json:"mode"`
+	Interface string `json:"interface,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+	// Counters are the XDP program's per-reason packet counts.
+	Counters []XDPCounter `json:"counters,omitempty"`
+	// Userspace holds the userspace data plane's counters.
+	Userspace Relay `json:"userspace"`
+}
+
+// XDPCounter is one of the XDP program's counters.
+type XDPCounter struct {
+	Action  string `json:"action"`
+	Reason  string `json:"reason"`
+	Packets uint64 `json:"packets"`
+	Bytes   uint64 `json:"bytes"`
+}
+
+// Relay holds the userspace overlay socket's counters.
+type Relay struct {
+	Received  uint64            `json:"received"`
+	Delivered uint64            `json:"delivered"`
+	Relayed   uint64            `json:"relayed"`
+	Sent      uint64            `json:"sent"`
+	Drops     map[string]uint64 `json:"drops"`
+}
+
+// Filter is a blocklist entry.
+type Filter struct {
+	Prefix string `json:"prefix"`
+	Hits   uint64 `json:"hits"`
+}
+
+// FilterRequest adds or deletes a blocklist prefix.
+type FilterRequest struct {
+	Prefix string `json:"prefix"`
+}
+
+// RateLimit is a per-source rate limit for a UDP destination port.
+type RateLimit struct {
+	Port  uint16 `json:"port"`
+	PPS   uint32 `json:"pps"`
+	Burst uint32 `json:"burst"`
+	Drops uint64 `json:"drops,omitempty"`
+}

@@ -3,7 +3,9 @@ package bgp
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -13,6 +15,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -40,7 +43,50 @@ const (
 var (
 	labMu    sync.Mutex
 	labCount int
+	labSweep sync.Once
 )
+
+// sweepStaleLabs deletes the namespaces and veth pairs of earlier test
+// processes that died before their cleanup ran (a crash, a kill -9); BIRD
+// dies with its test process (Pdeathsig).
+func sweepStaleLabs() {
+	out, err := exec.Command("ip", "netns", "list").Output()
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || !strings.HasPrefix(f[0], "argobgp-") {
+			continue
+		}
+		parts := strings.Split(f[0], "-")
+		if len(parts) != 3 {
+			continue
+		}
+		if !processAlive(parts[1]) {
+			// Delete the veth pair first: an orphaned TCP socket can keep
+			// the namespace, and with it the pair, alive after "netns del".
+			links, _ := exec.Command("ip", "-n", f[0], "-o", "link", "show", "type", "veth").Output()
+			for _, l := range strings.Split(string(links), "\n") {
+				if lf := strings.Fields(l); len(lf) > 1 {
+					name, _, _ := strings.Cut(strings.TrimSuffix(lf[1], ":"), "@")
+					exec.Command("ip", "-n", f[0], "link", "del", name).Run()
+				}
+			}
+			exec.Command("ip", "netns", "del", f[0]).Run()
+		}
+	}
+}
+
+// processAlive reports whether the process exists and is not a zombie.
+func processAlive(pid string) bool {
+	stat, err := os.ReadFile("/proc/" + pid + "/stat")
+	if errors.Is(err, fs.ErrNotExist) {
+		return false
+	}
+	i := bytes.LastIndexByte(stat, ')')
+	return err != nil || i < 0 || i+2 >= len(stat) || stat[i+2] != 'Z'
+}
 
 // lab is one router namespace with BIRD.
 type lab struct {
@@ -81,6 +127,7 @@ func run(t *testing.T, name string, args ...string) string {
 // before each step so that a failure half-way leaves nothing behind.
 func newLab(t *testing.T) *lab {
 	requireRoot(t)
+	labSweep.Do(sweepStaleLabs)
 	labMu.Lock()
 	labCount++
 	n := labCount
@@ -211,6 +258,9 @@ func (l *lab) startBird(peers []birdPeer) {
 		t.Fatal(err)
 	}
 	cmd.Stdout, cmd.Stderr = out, out
+	// BIRD must not outlive a test process that dies without cleanup
+	// ("ip netns exec" execs BIRD in place, keeping the signal).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting BIRD: %v", err)
 	}

@@ -35,6 +35,12 @@ func (s *Speaker) learnLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		}
+		s.mu.Lock()
+		stopped := s.stopped
+		s.mu.Unlock()
+		if stopped {
+			continue // the server is going away; its RIB with it
+		}
 		set, err := s.listLearned(ctx)
 		if err != nil {
 			if ctx.Err() == nil {

@@ -111,7 +111,7 @@ func TestMisbehavingNeighbors(t *testing.T) {
 		wantOpen  bool    // the speaker sends its OPEN first
 		hang      bool    // the speaker legitimately waits for more
 	}{
-		{name: "garbage header", from: 249, send: garbageHeader, wantOpen: true, wantNotif: [2]byte{1, 2}}, // bad message length
+		{name: "garbage header", from: 249, send: garbageHeader, wantOpen: true, wantNotif: [2]byte{1, 2}},       // bad message length
 		{name: "OPEN from the wrong AS", from: 250, send: wrongASOpen, wantOpen: true, wantNotif: [2]byte{2, 2}}, // bad peer AS
 		{name: "KEEPALIVE before OPEN", from: 251, send: header(19, 4), wantOpen: true},
 		{name: "truncated OPEN then FIN", from: 252, send: truncatedOpen, halfClose: true, wantOpen: true},

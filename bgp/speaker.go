@@ -117,7 +117,7 @@ func (s *Speaker) Start(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.started || s.stopped {
-		return errors.New("bgp: speaker already started")
+		return errors.New("bgp: speaker already started or shut down")
 	}
 	var rec drainRecord
 	if s.cfg.StateFile != "" {

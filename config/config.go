@@ -24,6 +24,8 @@ type Config struct {
 	Path     Path     `yaml:"path"`
 	// Prefixes are the origin prefixes this PoP serves.
 	Prefixes []string `yaml:"prefixes"`
+	// XDP is optional: without it transit packets take the userspace relay.
+	XDP      *XDP     `yaml:"xdp"`
 	API      API      `yaml:"api"`
 	Metrics  Metrics  `yaml:"metrics"`
 	Log      Log      `yaml:"log"`
@@ -195,4 +197,37 @@ type Log struct {
 	Level string `yaml:"level"`
 	// Format is text or json (default text).
 	Format string `yaml:"format"`
+}
+
+// XDP configures the XDP program on the underlay interface.
+type XDP struct {
+	// Mode is auto (native, else generic), native, generic or off.
+	Mode string `yaml:"mode"`
+	// Interface is the underlay interface to attach to.
+	Interface string `yaml:"interface"`
+	// KeepOnExit leaves the program attached when argod exits, so that the
+	// blocklist stays in force across restarts (maps are always pinned).
+	KeepOnExit bool `yaml:"keep_on_exit"`
+	// ZeroUDPChecksum zeroes the UDP checksum of relayed IPv4 packets
+	// instead of updating it (needed on veth, where locally sent packets
+	// carry partial checksums).
+	ZeroUDPChecksum bool `yaml:"zero_udp_checksum"`
+	// PinRoot is the bpffs directory for pinned maps; argod pins under
+	// PinRoot/<pop name> (default /sys/fs/bpf/argo).
+	PinRoot string `yaml:"pin_root"`
+	// Egress lists further interfaces the relay may redirect to.
+	Egress []string `yaml:"egress"`
+	// Blocklist holds source prefixes dropped in the driver; entries added
+	// at run time with argoctl stay in the pinned map.
+	Blocklist []string `yaml:"blocklist"`
+	// RateLimits are per-source token buckets for destination ports.
+	RateLimits []RateLimit `yaml:"ratelimits"`
+}
+
+// RateLimit limits each source address to PPS packets per second (burst
+// Burst) towards UDP destination port Port.
+type RateLimit struct {
+	Port  uint16 `yaml:"port"`
+	PPS   uint32 `yaml:"pps"`
+	Burst uint32 `yaml:"burst"`
 }

@@ -46,6 +46,7 @@ type Resolved struct {
 	GossipBind  netip.AddrPort
 	Seeds       []string // host:port of the seed peers' gossip listeners
 	Prefixes    []netip.Prefix
+	Blocklist   []netip.Prefix
 	APIMode     os.FileMode
 	LogLevel    slog.Level
 }
@@ -385,6 +386,7 @@ func (v *validator) check(c *Config) {
 		}
 		r.Prefixes = append(r.Prefixes, p)
 	}
+	v.xdp(c)
 	// api, metrics, log
 	if !strings.HasPrefix(c.API.Socket, "/") {
 		v.fail("api.socket", "%q must be an absolute path", c.API.Socket)
@@ -404,6 +406,48 @@ func (v *validator) check(c *Config) {
 	}
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		v.fail("log.format", "%q is not text or json", c.Log.Format)
+	}
+}
+
+func (v *validator) xdp(c *Config) {
+	x := c.XDP
+	if x == nil {
+		return
+	}
+	if x.Mode == "" {
+		x.Mode = "auto"
+	}
+	switch x.Mode {
+	case "auto", "native", "generic", "off":
+	default:
+		v.fail("xdp.mode", "%q is not auto, native, generic or off", x.Mode)
+	}
+	if x.Mode != "off" && (x.Interface == "" || len(x.Interface) > 15) {
+		v.fail("xdp.interface", "the underlay interface name is required (at most 15 characters)")
+	}
+	for i, s := range x.Blocklist {
+		p, err := netip.ParsePrefix(s)
+		if err != nil || p != p.Masked() {
+			v.fail(fmt.Sprintf("xdp.blocklist[%d]", i), "%q is not a canonical prefix", s)
+		}
+		c.Resolved.Blocklist = append(c.Resolved.Blocklist, p)
+	}
+	seen := map[uint16]bool{}
+	for i, r := range x.RateLimits {
+		at := fmt.Sprintf("xdp.ratelimits[%d]", i)
+		if r.Port == 0 {
+			v.fail(at+".port", "must be 1..65535")
+		}
+		if seen[r.Port] {
+			v.fail(at+".port", "duplicate port %d", r.Port)
+		}
+		seen[r.Port] = true
+		if r.PPS == 0 {
+			v.fail(at+".pps", "must be positive")
+		}
+		if r.Burst == 0 {
+			v.fail(at+".burst", "must be positive")
+		}
 	}
 }
 

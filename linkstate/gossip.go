@@ -74,6 +74,14 @@ type Gossip struct {
 // unreachable seeds every ReconnectInterval. log may be nil (discard); reg may
 // be nil (metrics are then not exported).
 func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Gossip, error) {
+	return newGossip(cfg, log, reg, nil)
+}
+
+// wrapTransport lets tests interpose on memberlist's network transport (to
+// cut the network between members); nil in production.
+type wrapTransport func(memberlist.NodeAwareTransport) memberlist.NodeAwareTransport
+
+func newGossip(cfg Config, log *slog.Logger, reg prometheus.Registerer, wrap wrapTransport) (*Gossip, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -116,7 +124,7 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Gossip, erro
 		RetransmitMult: memberlist.DefaultLANConfig().RetransmitMult,
 	}
 
-	mc, err := g.memberlistConfig()
+	mc, err := g.memberlistConfig(wrap)
 	if err != nil {
 		m.unregister()
 		return nil, err
@@ -146,7 +154,7 @@ func (g *Gossip) goLoop(f func()) {
 }
 
 // memberlistConfig maps Config onto a memberlist configuration.
-func (g *Gossip) memberlistConfig() (*memberlist.Config, error) {
+func (g *Gossip) memberlistConfig(wrap wrapTransport) (*memberlist.Config, error) {
 	c := g.cfg
 	mc := memberlist.DefaultLANConfig()
 	mc.Name = c.Name
@@ -177,6 +185,18 @@ func (g *Gossip) memberlistConfig() (*memberlist.Config, error) {
 	mc.Delegate = (*delegate)(g)
 	mc.Events = (*events)(g)
 	mc.Logger = slog.NewLogLogger(g.log.With("component", "memberlist").Handler(), slog.LevelDebug)
+	if wrap != nil {
+		nt, err := memberlist.NewNetTransport(&memberlist.NetTransportConfig{
+			BindAddrs: []string{mc.BindAddr}, BindPort: mc.BindPort, Logger: mc.Logger})
+		if err != nil {
+			return nil, fmt.Errorf("linkstate: binding %s: %w", c.Bind, err)
+		}
+		if mc.BindPort == 0 {
+			mc.BindPort = nt.GetAutoBindPort()
+			mc.AdvertisePort = mc.BindPort
+		}
+		mc.Transport = wrap(nt)
+	}
 	return mc, nil
 }
 
@@ -325,8 +345,9 @@ func (g *Gossip) maintainLoop() {
 }
 
 // reconnectLoop joins the seeds while this PoP is alone, and retries seeds
-// and dead members that are not alive members, so that a PoP started before
-// its seeds and the two sides of a healed partition find each other.
+// (given as IP:port) and dead members that are not alive members, so that a
+// PoP started before its seeds and the two sides of a healed partition find
+// each other.
 func (g *Gossip) reconnectLoop() {
 	t := time.NewTimer(0)
 	defer t.Stop()
@@ -353,9 +374,14 @@ func (g *Gossip) reconnect() {
 			dead = append(dead, m.Addr.String())
 		}
 	}
+	// A seed given by host name cannot be matched against member addresses
+	// without resolving it: retry it only while this PoP is alone, so that
+	// it does not cost a full push/pull every ReconnectInterval.
 	var targets []string
 	for _, s := range g.cfg.Seeds {
-		if len(alive) == 0 || !alive[s] {
+		ap, err := netip.ParseAddrPort(s)
+		literal := err == nil
+		if len(alive) == 0 || (literal && !alive[ap.String()]) {
 			targets = append(targets, s)
 		}
 	}

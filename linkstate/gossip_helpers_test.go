@@ -74,6 +74,12 @@ type node struct {
 // start runs a node; bind is "127.0.0.1:0" unless given.
 func (c *cluster) start(id uint16, name string, bind netip.AddrPort, mod func(*Config), seeds ...netip.AddrPort) *node {
 	c.t.Helper()
+	return c.startWrapped(nil, id, name, bind, mod, seeds...)
+}
+
+// startWrapped is start with a transport wrapper (see partition).
+func (c *cluster) startWrapped(wrap wrapTransport, id uint16, name string, bind netip.AddrPort, mod func(*Config), seeds ...netip.AddrPort) *node {
+	c.t.Helper()
 	cfg := c.base
 	cfg.Self, cfg.Name = id, name
 	cfg.Bind = netip.MustParseAddrPort("127.0.0.1:0")
@@ -88,7 +94,7 @@ func (c *cluster) start(id uint16, name string, bind netip.AddrPort, mod func(*C
 	if mod != nil {
 		mod(&cfg)
 	}
-	g, err := New(cfg, c.log, n.reg)
+	g, err := newGossip(cfg, c.log, n.reg, wrap)
 	if err != nil {
 		c.t.Fatalf("New(%s): %v", name, err)
 	}

@@ -439,3 +439,15 @@ func TestUpdateGraph(t *testing.T) {
 		t.Fatalf("mismatched weights accepted: %v", err)
 	}
 }
+
+func TestPinCurrentPrimaryIsNoChange(t *testing.T) {
+	te := newTestEngine(t, 1, DefaultSettings(), baseNet())
+	since := te.step(0).Route(2).Since
+	if err := te.Pin(2, nil); err != nil { // the direct path, already primary
+		t.Fatal(err)
+	}
+	r := te.step(time.Second).Route(2)
+	if !r.Pinned || r.Reason != "pinned" || !r.Since.Equal(since) || changes(t, te, ReasonPinned) != 0 {
+		t.Fatalf("route %+v, pinned changes %v", r, changes(t, te, ReasonPinned))
+	}
+}

@@ -44,8 +44,8 @@ func (dc *decider) decide(d int, st routeState, known bool, pin []uint16, forb [
 	if pin != nil {
 		pl, why := dc.usable(pin, forb)
 		if why == "" {
-			if st.pinned && slices.Equal(st.primary, pin) {
-				return pl, st, nil
+			if slices.Equal(st.primary, pin) { // already the primary: no path change
+				return pl, routeState{primary: pin, since: st.since, reason: "pinned", pinned: true}, nil
 			}
 			ns := routeState{primary: pin, since: dc.now, reason: "pinned", pinned: true}
 			return pl, ns, &change{kind: ReasonPinned, text: "pinned", from: st.primary}

@@ -121,6 +121,20 @@ func threadedNAPI(t *testing.T, ns *testNS, ifname string) {
 	}
 }
 
+// reniceNAPI sets the nice value of the NAPI kthreads of ifname.
+func reniceNAPI(t *testing.T, ifname string, nice int) {
+	t.Helper()
+	pids := napiThreads(ifname)
+	if len(pids) == 0 {
+		t.Fatalf("no NAPI kthread napi/%s-*", ifname)
+	}
+	for _, pid := range pids {
+		if err := unix.Setpriority(unix.PRIO_PROCESS, pid, nice); err != nil {
+			t.Fatalf("renice napi/%s (pid %d): %v", ifname, pid, err)
+		}
+	}
+}
+
 // cpuMeter snapshots the CPU time spent at B: B's NAPI kthreads plus this
 // process minus the generator thread.
 type cpuMeter struct {

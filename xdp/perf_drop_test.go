@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/cilium/ebpf"
 )
 
 // The drop comparison: A floods B with UDP from a blocklisted source over
@@ -29,7 +27,7 @@ type dropLab struct {
 	a, b    *testNS
 	bIf     string // B's interface, unique on the host (names its NAPI kthread)
 	frame   []byte
-	gen     *ebpf.Program
+	gen     *trafficGen
 	pinRoot string
 	block   []netip.Prefix // the blocklist, dropSrc/32 included
 }
@@ -43,12 +41,8 @@ func newDropLab(t *testing.T) *dropLab {
 	gro(t, l.b, l.bIf, false)
 	l.frame = frame{srcMAC: [6]byte(al.Attrs().HardwareAddr), dstMAC: [6]byte(bl.Attrs().HardwareAddr),
 		src: dropSrc, dst: dropDst, sport: 40000, dport: 9, payload: make([]byte, 22), noUDPCsum: true}.bytes()
-	var err error
-	if l.gen, err = genProgram(l.frame, al.Attrs().Index); err != nil {
-		t.Fatalf("generator program: %v", err)
-	}
-	t.Cleanup(func() { l.gen.Close() })
-	requireLiveFrames(t, l.a, l.gen, l.frame)
+	l.gen = newTrafficGen(t, l.frame, al.Attrs().Index)
+	requireLiveFrames(t, l.a, l.gen)
 	l.block = append(l.block, netip.PrefixFrom(dropSrc, 32))
 	for i := range dropBlockLen {
 		// Prefixes of 198.18.0.0/16 of lengths 20..32, none covering dropSrc.
@@ -152,5 +146,5 @@ func (l *dropLab) startNft(t *testing.T, family, hook string) (perfCounts, func(
 // run measures one alternative.
 func (l *dropLab) run(t *testing.T, alt perfAlt, d time.Duration) perfSample {
 	t.Helper()
-	return measureAlt(t, alt, l.a, l.gen, l.frame, []string{l.bIf}, d)
+	return measureAlt(t, alt, l.a, l.gen, []string{l.bIf}, nil, d)
 }

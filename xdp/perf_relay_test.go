@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/crypto/curve25519"
@@ -39,7 +38,7 @@ type relayLab struct {
 	bOut     string // B's interface towards C
 	pops     map[uint16]netip.Addr
 	frame    []byte
-	gen      *ebpf.Program
+	gen      *trafficGen
 	sink     *rxCounter
 	pinRoot  string
 	keyDir   string
@@ -73,8 +72,10 @@ func newRelayLab(t *testing.T) *relayLab {
 		}
 		return err
 	})
-	// C's receive work must not run as softirq inside B's threads.
+	// C's receive work must not run as softirq inside B's threads, and C
+	// must keep up with B: its NAPI kthread runs at nice -20.
 	threadedNAPI(t, l.c, "c0")
+	reniceNAPI(t, "c0", -20)
 
 	hdr, err := overlay.Path(overlay.TypeData, popA, 7, popB, popC)
 	if err != nil {
@@ -87,11 +88,8 @@ func newRelayLab(t *testing.T) *relayLab {
 	l.frame = frame{srcMAC: [6]byte(al.Attrs().HardwareAddr), dstMAC: [6]byte(bl.Attrs().HardwareAddr),
 		src: l.pops[popA], dst: l.pops[popB], sport: 40000, dport: DefaultOverlayPort,
 		payload: payload, noUDPCsum: true}.bytes()
-	if l.gen, err = genProgram(l.frame, al.Attrs().Index); err != nil {
-		t.Fatalf("generator program: %v", err)
-	}
-	t.Cleanup(func() { l.gen.Close() })
-	requireLiveFrames(t, l.a, l.gen, l.frame)
+	l.gen = newTrafficGen(t, l.frame, al.Attrs().Index)
+	requireLiveFrames(t, l.a, l.gen)
 	l.peerKeys = map[uint16]string{popA: publicKey(t, l.keyFile(t, "a")), popC: publicKey(t, l.keyFile(t, "c"))}
 	return l
 }
@@ -223,5 +221,7 @@ func (l *relayLab) startForwarder(t *testing.T) (perfCounts, func()) {
 // run measures one alternative.
 func (l *relayLab) run(t *testing.T, alt perfAlt, d time.Duration) perfSample {
 	t.Helper()
-	return measureAlt(t, alt, l.a, l.gen, l.frame, []string{l.bIn}, d)
+	return measureAlt(t, alt, l.a, l.gen, []string{l.bIn}, func() uint64 {
+		return uint64(udpCounter(t, l.b, "RcvbufErrors"))
+	}, d)
 }

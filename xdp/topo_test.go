@@ -137,6 +137,12 @@ func udpConn(t *testing.T, ns *testNS, addr netip.Addr, port uint16) *net.UDPCon
 // udpInCsumErrors reads the UDP InCsumErrors counter of ns.
 func udpInCsumErrors(t *testing.T, ns *testNS) int {
 	t.Helper()
+	return udpCounter(t, ns, "InCsumErrors")
+}
+
+// udpCounter reads counter name of the Udp line of /proc/net/snmp in ns.
+func udpCounter(t *testing.T, ns *testNS, name string) int {
+	t.Helper()
 	var snmp []byte
 	ns.must(t, func() error {
 		var err error
@@ -154,7 +160,7 @@ func udpInCsumErrors(t *testing.T, ns *testNS) int {
 		}
 	}
 	for i, n := range names {
-		if n == "InCsumErrors" && i < len(values) {
+		if n == name && i < len(values) {
 			v, err := strconv.Atoi(values[i])
 			if err != nil {
 				t.Fatal(err)
@@ -162,7 +168,7 @@ func udpInCsumErrors(t *testing.T, ns *testNS) int {
 			return v
 		}
 	}
-	t.Fatalf("no Udp InCsumErrors in /proc/net/snmp of %s", ns.name)
+	t.Fatalf("no Udp %s in /proc/net/snmp of %s", name, ns.name)
 	return 0
 }
 

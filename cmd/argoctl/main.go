@@ -73,7 +73,8 @@ func newRoot() *cobra.Command {
 		return nil
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
-	root.AddCommand(statusCmd(c), pathsCmd(c), linksCmd(c), peersCmd(c), pinCmd(c), unpinCmd(c))
+	root.AddCommand(statusCmd(c), pathsCmd(c), linksCmd(c), peersCmd(c), pinCmd(c), unpinCmd(c),
+		xdpCmd(c), filterCmd(c), rateLimitCmd(c))
 	return root
 }
 

@@ -60,11 +60,32 @@ func get[T any](log *slog.Logger, fn func() (T, error)) http.HandlerFunc {
 	}
 }
 
+// methods dispatches on the request method.
+func methods(log *slog.Logger, m map[string]http.Handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		h, ok := m[r.Method]
+		if !ok {
+			writeErr(w, log, http.StatusMethodNotAllowed, fmt.Errorf("%s does not take %s", r.URL.Path, r.Method))
+			return
+		}
+		h.ServeHTTP(w, r)
+	}
+}
+
 // post serves a JSON request whose body decodes strictly into In.
 func post[In, Out any](log *slog.Logger, fn func(In) (Out, error)) http.HandlerFunc {
+	return body(log, http.MethodPost, fn)
+}
+
+// del is post for the DELETE method.
+func del[In, Out any](log *slog.Logger, fn func(In) (Out, error)) http.HandlerFunc {
+	return body(log, http.MethodDelete, fn)
+}
+
+func body[In, Out any](log *slog.Logger, method string, fn func(In) (Out, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			writeErr(w, log, http.StatusMethodNotAllowed, fmt.Errorf("%s needs POST", r.URL.Path))
+		if r.Method != method {
+			writeErr(w, log, http.StatusMethodNotAllowed, fmt.Errorf("%s needs %s", r.URL.Path, method))
 			return
 		}
 		var in In

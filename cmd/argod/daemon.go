@@ -24,6 +24,7 @@ import (
 	"github.com/argonet/argo/pathcalc"
 	"github.com/argonet/argo/prober"
 	"github.com/argonet/argo/tunnel"
+	"github.com/argonet/argo/xdp"
 )
 
 // tick is how often the daemon republishes its links, expires stale tables
@@ -44,6 +45,10 @@ type daemon struct {
 	// the peer set.
 	bb     atomic.Pointer[tunnel.Backbone]
 	onramp *tunnel.OnRamp
+	// xdp is the XDP fast path, nil when it is off or could not load
+	// (xdpReason says why).
+	xdp       *xdp.XDP
+	xdpReason string
 
 	// Data-plane state last pushed (guarded by recomputeMu).
 	dpGeneration uint64
@@ -127,6 +132,12 @@ func (d *daemon) run(ctx context.Context) error {
 	d.bb.Store(bb)
 	defer func() { d.bb.Load().Close() }()
 	d.prober.SetEchoTransport(echoAdapter{d})
+	if err := d.openXDP(c); err != nil {
+		return err
+	}
+	if d.xdp != nil {
+		defer d.xdp.Close()
+	}
 	if c.OnRamp != nil {
 		if d.onramp, err = tunnel.NewOnRamp(onRampConfig(c), d.log.With("sub", "onramp"), d.reg); err != nil {
 			return fmt.Errorf("onramp: %w", err)
@@ -235,6 +246,11 @@ func (d *daemon) reload() {
 		}
 		d.dpGeneration, d.dpPrefixes = 0, nil
 		d.recomputeMu.Unlock()
+	}
+	if d.xdp != nil {
+		if err := d.syncXDP(d.xdp, c); err != nil {
+			d.log.Error("XDP maps not updated by the reload", "err", err)
+		}
 	}
 	d.cfg.Store(c)
 	d.reloads++

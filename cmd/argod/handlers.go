@@ -21,6 +21,16 @@ func (d *daemon) routes() http.Handler {
 	mux.Handle(api.PathPin, post(log, d.apiPin))
 	mux.Handle(api.PathUnpin, post(log, d.apiUnpin))
 	mux.Handle(api.PathPeers, get(log, d.apiPeers))
+	mux.Handle(api.PathXDP, get(log, d.apiXDP))
+	mux.Handle(api.PathFilters, methods(log, map[string]http.Handler{
+		http.MethodGet:    get(log, d.apiFilters),
+		http.MethodPost:   post(log, d.apiFilterAdd),
+		http.MethodDelete: del(log, d.apiFilterDel),
+	}))
+	mux.Handle(api.PathRate, methods(log, map[string]http.Handler{
+		http.MethodGet:  get(log, d.apiRateLimits),
+		http.MethodPost: post(log, d.apiRateLimitSet),
+	}))
 	return mux
 }
 
