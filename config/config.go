@@ -17,18 +17,18 @@ type Config struct {
 	Underlay []string `yaml:"underlay"`
 	Overlay  Overlay  `yaml:"overlay"`
 	// OnRamp is optional: without it the PoP takes no stock clients.
-	OnRamp   *OnRamp  `yaml:"onramp"`
-	Peers    []Peer   `yaml:"peers"`
-	Gossip   Gossip   `yaml:"gossip"`
-	Probe    Probe    `yaml:"probe"`
-	Path     Path     `yaml:"path"`
+	OnRamp *OnRamp `yaml:"onramp"`
+	Peers  []Peer  `yaml:"peers"`
+	Gossip Gossip  `yaml:"gossip"`
+	Probe  Probe   `yaml:"probe"`
+	Path   Path    `yaml:"path"`
 	// Prefixes are the origin prefixes this PoP serves.
 	Prefixes []string `yaml:"prefixes"`
 	// XDP is optional: without it transit packets take the userspace relay.
-	XDP      *XDP     `yaml:"xdp"`
-	API      API      `yaml:"api"`
-	Metrics  Metrics  `yaml:"metrics"`
-	Log      Log      `yaml:"log"`
+	XDP     *XDP    `yaml:"xdp"`
+	API     API     `yaml:"api"`
+	Metrics Metrics `yaml:"metrics"`
+	Log     Log     `yaml:"log"`
 
 	// Resolved holds the parsed and defaulted forms of the text fields
 	// above; it is filled by Load and Parse.
