@@ -405,17 +405,20 @@ func (g *Gossip) reconnect() {
 }
 
 // Shutdown leaves the cluster gracefully (other PoPs drop this PoP's table
-// at once) and stops all background work. It is safe to call more than once.
+// at once) and stops all background work; it waits at most about two
+// seconds for the departure to be gossiped. It is safe to call more than
+// once.
 func (g *Gossip) Shutdown() error {
 	g.shutOnce.Do(func() {
 		g.stopLoops()
 		// Mark the departure in the node meta first: memberlist reports a
 		// leave and a death alike.
+		wait := max(10*g.cfg.GossipInterval, time.Second)
 		g.leaving.Store(true)
-		if err := g.ml.UpdateNode(4 * g.cfg.GossipInterval); err != nil {
+		if err := g.ml.UpdateNode(wait); err != nil {
 			g.log.Debug("linkstate: announcing departure", "err", err)
 		}
-		leaveErr := g.ml.Leave(4 * g.cfg.GossipInterval)
+		leaveErr := g.ml.Leave(wait)
 		g.shutErr = errors.Join(leaveErr, g.ml.Shutdown())
 		g.log.Info("linkstate: gossip stopped")
 	})

@@ -139,7 +139,12 @@ func (s perfSample) perCPU() float64 { return float64(s.handled) / s.cpu().Secon
 func (s perfSample) pps() float64 { return float64(s.handled) / s.wall.Seconds() }
 
 // lossPct returns the share of B's packets lost after B worked on them.
-func (s perfSample) lossPct() float64 { return 100 * float64(s.lost) / float64(s.lost+s.atB) }
+func (s perfSample) lossPct() float64 {
+	if s.lost == 0 {
+		return 0
+	}
+	return 100 * float64(s.lost) / float64(s.lost+s.atB)
+}
 
 func (s perfSample) String() string {
 	pace := "unpaced"

@@ -140,13 +140,15 @@ func udpInCsumErrors(t *testing.T, ns *testNS) int {
 	return udpCounter(t, ns, "InCsumErrors")
 }
 
-// udpCounter reads counter name of the Udp line of /proc/net/snmp in ns.
+// udpCounter reads counter name of the Udp line of snmp in ns. It reads
+// /proc/thread-self/net: /proc/net is /proc/self/net, the namespace of the
+// process's main thread, not of the calling thread.
 func udpCounter(t *testing.T, ns *testNS, name string) int {
 	t.Helper()
 	var snmp []byte
 	ns.must(t, func() error {
 		var err error
-		snmp, err = os.ReadFile("/proc/net/snmp")
+		snmp, err = os.ReadFile("/proc/thread-self/net/snmp")
 		return err
 	})
 	var names, values []string

@@ -88,7 +88,10 @@ func (d *daemon) openBackbone(c *config.Config) (*tunnel.Backbone, error) {
 
 // pathState records what the in-band path probes say about a whole path.
 func (d *daemon) pathState(dst uint16, nodes []uint16, down bool) {
-	d.engine.SetPathDown(dst, nodes, down)
+	if err := d.engine.SetPathDown(dst, nodes, down); err != nil {
+		d.log.Warn("path probe report ignored", "dst", dst, "path", nodes, "err", err)
+		return
+	}
 	d.poke()
 }
 
