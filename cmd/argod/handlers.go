@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/argonet/argo/api"
@@ -95,7 +97,7 @@ func (d *daemon) apiPaths() ([]api.Route, error) {
 		if pr == nil || len(pr.Primary.Nodes) < 2 {
 			r.Reason = "no live path"
 			if pr != nil {
-				r.Reason = pr.Reason
+				r.Reason = d.namedReason(pr.Reason)
 				r.HeldSec = now.Sub(pr.Since).Seconds()
 			}
 			out = append(out, r)
@@ -129,7 +131,7 @@ func (d *daemon) apiPaths() ([]api.Route, error) {
 		}
 		r.Since = pr.Since
 		r.HeldSec = now.Sub(pr.Since).Seconds()
-		r.Reason = pr.Reason
+		r.Reason = d.namedReason(pr.Reason)
 		r.Pinned = pr.Pinned
 		for _, b := range pr.Backups {
 			r.Backups = append(r.Backups, api.Backup{Path: d.names(b.Nodes), CostMs: b.Cost})
@@ -233,4 +235,17 @@ func (d *daemon) apiPeers() ([]api.Peer, error) {
 		})
 	}
 	return out, nil
+}
+
+var linkRE = regexp.MustCompile(`link (\d+)->(\d+)`)
+
+// namedReason replaces pathcalc's "link 3->2" by PoP names: "link sin->fra".
+func (d *daemon) namedReason(reason string) string {
+	c := d.cfg.Load()
+	return linkRE.ReplaceAllStringFunc(reason, func(m string) string {
+		sub := linkRE.FindStringSubmatch(m)
+		a, _ := strconv.Atoi(sub[1])
+		b, _ := strconv.Atoi(sub[2])
+		return "link " + c.NameOf(uint16(a)) + "->" + c.NameOf(uint16(b))
+	})
 }
