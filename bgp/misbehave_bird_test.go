@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
-	"strings"
 	"testing"
 	"time"
 )
@@ -38,19 +37,6 @@ func readBGPMessages(t *testing.T, conn net.Conn, timeout time.Duration) (types 
 		data = data[n:]
 	}
 	return types, notif, closed
-}
-
-// birdSince returns the "Since" column of a BIRD protocol: it changes
-// whenever the session goes down or comes up.
-func (l *lab) birdSince(name string) string {
-	out, _ := l.birdc("show", "protocols", name)
-	for _, line := range strings.Split(out, "\n") {
-		f := strings.Fields(line)
-		if len(f) >= 6 && f[0] == name {
-			return f[4]
-		}
-	}
-	return ""
 }
 
 // TestMisbehavingNeighbors: neighbours that write garbage to the speaker's

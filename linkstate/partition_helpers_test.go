@@ -114,7 +114,10 @@ func (t *cutTransport) DialAddressTimeout(a memberlist.Address, timeout time.Dur
 	return t.NodeAwareTransport.DialAddressTimeout(a, timeout)
 }
 
+// Shutdown stops the inner transport first: its listeners block on the
+// packet channel until filter (still draining) lets them go.
 func (t *cutTransport) Shutdown() error {
+	err := t.NodeAwareTransport.Shutdown()
 	t.once.Do(func() { close(t.stop) })
-	return t.NodeAwareTransport.Shutdown()
+	return err
 }

@@ -60,22 +60,30 @@ func napiThreads(ifname string) []int {
 	return pids
 }
 
-// napiCPU returns the CPU time of the NAPI kthreads of ifnames.
-func napiCPU(t *testing.T, ifnames ...string) time.Duration {
+// napiPids returns the pids of the NAPI kthreads of ifnames.
+func napiPids(t *testing.T, ifnames ...string) []int {
 	t.Helper()
-	var sum time.Duration
+	var all []int
 	for _, ifname := range ifnames {
 		pids := napiThreads(ifname)
 		if len(pids) == 0 {
 			t.Fatalf("no NAPI kthread napi/%s-*: threaded NAPI is off or the veth has no NAPI", ifname)
 		}
-		for _, pid := range pids {
-			d, err := schedstatCPU(fmt.Sprintf("/proc/%d/schedstat", pid))
-			if err != nil {
-				t.Fatal(err)
-			}
-			sum += d
+		all = append(all, pids...)
+	}
+	return all
+}
+
+// pidsCPU returns the CPU time of the given processes.
+func pidsCPU(t *testing.T, pids []int) time.Duration {
+	t.Helper()
+	var sum time.Duration
+	for _, pid := range pids {
+		d, err := schedstatCPU(fmt.Sprintf("/proc/%d/schedstat", pid))
+		if err != nil {
+			t.Fatal(err)
 		}
+		sum += d
 	}
 	return sum
 }
@@ -136,10 +144,11 @@ func reniceNAPI(t *testing.T, ifname string, nice int) {
 }
 
 // cpuMeter snapshots the CPU time spent at B: B's NAPI kthreads plus this
-// process minus the generator thread.
+// process minus the generator thread. The kthreads are found once, before
+// the window: scanning /proc costs this process milliseconds.
 type cpuMeter struct {
-	napiIfs []string // B's receiving interfaces
-	genTID  int      // generator thread
+	napi   []int // B's NAPI kthreads
+	genTID int   // generator thread
 }
 
 // cpuSnap is one snapshot of a cpuMeter.
@@ -147,7 +156,7 @@ type cpuSnap struct{ napi, proc, gen time.Duration }
 
 func (m cpuMeter) snap(t *testing.T) cpuSnap {
 	t.Helper()
-	return cpuSnap{napi: napiCPU(t, m.napiIfs...), proc: processCPU(), gen: taskCPU(t, m.genTID)}
+	return cpuSnap{napi: pidsCPU(t, m.napi), proc: processCPU(), gen: taskCPU(t, m.genTID)}
 }
 
 // since returns B's kernel (NAPI) and userspace (process minus generator)

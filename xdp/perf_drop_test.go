@@ -12,14 +12,16 @@ import (
 // The drop comparison: A floods B with UDP from a blocklisted source over
 // a veth pair (frames from the live-frames generator); B drops them with
 // the argo XDP blocklist or with an nftables rule, and the figure is the
-// packets B dropped per CPU-second of B's NAPI kthread.
+// packets B dropped per CPU-second of B's NAPI kthread. The blocklist is
+// the source's /32 alone (one nftables rule), or that and 1024 other
+// prefixes (an nftables interval set).
 
 // Addresses of the drop lab (inside its own namespaces).
 var (
 	dropNet      = netip.MustParsePrefix("198.19.88.0/24")
 	dropSrc      = hostIn(dropNet, 1) // A, the blocklisted source
 	dropDst      = hostIn(dropNet, 2) // B
-	dropBlockLen = 1024               // blocklist entries besides dropSrc
+	dropBlockLen = 1024               // entries besides dropSrc in the long blocklist
 )
 
 // dropLab is A -> B over one veth pair, with the generator in A.
@@ -29,7 +31,7 @@ type dropLab struct {
 	frame   []byte
 	gen     *trafficGen
 	pinRoot string
-	block   []netip.Prefix // the blocklist, dropSrc/32 included
+	long    []netip.Prefix // the long blocklist, dropSrc/32 first
 }
 
 func newDropLab(t *testing.T) *dropLab {
@@ -43,33 +45,35 @@ func newDropLab(t *testing.T) *dropLab {
 		src: dropSrc, dst: dropDst, sport: 40000, dport: 9, payload: make([]byte, 22), noUDPCsum: true}.bytes()
 	l.gen = newTrafficGen(t, l.frame, al.Attrs().Index)
 	requireLiveFrames(t, l.a, l.gen)
-	l.block = append(l.block, netip.PrefixFrom(dropSrc, 32))
+	l.long = append(l.long, netip.PrefixFrom(dropSrc, 32))
 	for i := range dropBlockLen {
 		// Prefixes of 198.18.0.0/16 of lengths 20..32, none covering dropSrc.
 		bits := 20 + i%13
 		a := netip.AddrFrom4([4]byte{198, 18, byte(i >> 2), byte(i*37) & 0xfc})
-		l.block = append(l.block, netip.PrefixFrom(a, bits).Masked())
+		l.long = append(l.long, netip.PrefixFrom(a, bits).Masked())
 	}
 	return l
 }
 
 // alternatives returns what B can drop with.
 func (l *dropLab) alternatives() []perfAlt {
+	one := l.long[:1]
+	ingress := "type filter hook ingress device " + l.bIf + " priority -500"
+	prerouting := "type filter hook prerouting priority raw"
 	return []perfAlt{
-		{name: "xdp-blocklist", start: l.startXDP},
-		{name: "nft-ingress", start: func(t *testing.T) (perfCounts, func()) {
-			return l.startNft(t, "netdev", "type filter hook ingress device "+l.bIf+" priority -500")
-		}},
-		{name: "nft-prerouting", start: func(t *testing.T) (perfCounts, func()) {
-			return l.startNft(t, "ip", "type filter hook prerouting priority raw")
-		}},
+		{name: "xdp-blocklist", start: func(t *testing.T) (perfCounts, func()) { return l.startXDP(t, "one", one) }},
+		{name: "nft-ingress", start: func(t *testing.T) (perfCounts, func()) { return l.startNft(t, "netdev", ingress, one) }},
+		{name: "nft-prerouting", start: func(t *testing.T) (perfCounts, func()) { return l.startNft(t, "ip", prerouting, one) }},
+		{name: "xdp-blocklist-1k", start: func(t *testing.T) (perfCounts, func()) { return l.startXDP(t, "long", l.long) }},
+		{name: "nft-ingress-1k", start: func(t *testing.T) (perfCounts, func()) { return l.startNft(t, "netdev", ingress, l.long) }},
 	}
 }
 
-// startXDP loads the argo program on B with the blocklist.
-func (l *dropLab) startXDP(t *testing.T) (perfCounts, func()) {
+// startXDP loads the argo program on B with blocklist block (pinned
+// under PoP name perf-drop-<tag>: pins keep a blocklist across loads).
+func (l *dropLab) startXDP(t *testing.T, tag string, block []netip.Prefix) (perfCounts, func()) {
 	t.Helper()
-	cfg := Config{PopName: "perf-drop", PopID: 1, Interface: l.bIf, Mode: ModeNative, PinRoot: l.pinRoot}
+	cfg := Config{PopName: "perf-drop-" + tag, PopID: 1, Interface: l.bIf, Mode: ModeNative, PinRoot: l.pinRoot}
 	var x *XDP
 	l.b.must(t, func() error {
 		var err error
@@ -77,7 +81,7 @@ func (l *dropLab) startXDP(t *testing.T) (perfCounts, func()) {
 		return err
 	})
 	threadedNAPI(t, l.b, l.bIf)
-	for _, p := range l.block {
+	for _, p := range block {
 		if err := x.AddBlock(p); err != nil {
 			x.Close()
 			t.Fatal(err)
@@ -93,10 +97,11 @@ func (l *dropLab) startXDP(t *testing.T) (perfCounts, func()) {
 	return count, func() { x.Close() }
 }
 
-// startNft installs the blocklist as an nftables set and a drop rule in a
-// table of family on the given hook. B's veth runs the pass-through XDP
-// program, which it needs for NAPI (GRO is off, see newDropLab).
-func (l *dropLab) startNft(t *testing.T, family, hook string) (perfCounts, func()) {
+// startNft installs blocklist block as one drop rule (one prefix) or an
+// nftables interval set and a drop rule, in a table of family on the given
+// hook. B's veth runs the pass-through XDP program, which it needs for
+// NAPI (GRO is off, see newDropLab).
+func (l *dropLab) startNft(t *testing.T, family, hook string, block []netip.Prefix) (perfCounts, func()) {
 	t.Helper()
 	var pass *PassProgram
 	l.b.must(t, func() error {
@@ -105,12 +110,15 @@ func (l *dropLab) startNft(t *testing.T, family, hook string) (perfCounts, func(
 		return err
 	})
 	threadedNAPI(t, l.b, l.bIf)
-	elems := make([]string, len(l.block))
-	for i, p := range l.block {
-		elems[i] = p.String()
+	rules := fmt.Sprintf("table %s argo_perf {\n chain in {\n  %s;\n  ip saddr %s counter drop\n }\n}\n", family, hook, block[0])
+	if len(block) > 1 {
+		elems := make([]string, len(block))
+		for i, p := range block {
+			elems[i] = p.String()
+		}
+		rules = fmt.Sprintf("table %s argo_perf {\n set bl {\n  type ipv4_addr; flags interval; auto-merge\n  elements = { %s }\n }\n"+
+			" chain in {\n  %s;\n  ip saddr @bl counter drop\n }\n}\n", family, strings.Join(elems, ", "), hook)
 	}
-	rules := fmt.Sprintf("table %s argo_perf {\n set bl {\n  type ipv4_addr; flags interval; auto-merge\n  elements = { %s }\n }\n"+
-		" chain in {\n  %s;\n  ip saddr @bl counter drop\n }\n}\n", family, strings.Join(elems, ", "), hook)
 	cmd := l.b.cmd("nft", "-f", "-")
 	cmd.Stdin = strings.NewReader(rules)
 	if out, err := cmd.CombinedOutput(); err != nil {

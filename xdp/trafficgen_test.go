@@ -29,43 +29,20 @@ import (
 // bpfFTestXDPLiveFrames is BPF_F_TEST_XDP_LIVE_FRAMES (uapi/linux/bpf.h).
 const bpfFTestXDPLiveFrames = 1 << 1
 
-// genPacer is the value of the generator's pacing map: the interval
-// between frames sent (0: no pacing) and the time the next may go.
-type genPacer struct{ IntervalNS, NextNS uint64 }
-
 // genProgram returns an XDP program that writes frame over the packet
-// data and redirects it out of ifindex, at most one frame per interval
-// of the pacing map's entry 0 (frames over the pace are dropped in A,
-// which costs A a few ns and B nothing). Rewriting every byte on every run
+// data and redirects it out of ifindex. Rewriting every byte on every run
 // matters: live-frames pages are recycled from the receivers, so a frame
 // may come back as a relay rewrote it (kernel doc bpf_prog_run.rst).
-func genProgram(frame []byte, ifindex int, pacer *ebpf.Map) (*ebpf.Program, error) {
+func genProgram(frame []byte, ifindex int) (*ebpf.Program, error) {
 	if len(frame)%4 != 0 {
 		return nil, fmt.Errorf("generator frame length %d is not a multiple of 4", len(frame))
 	}
 	insns := asm.Instructions{
-		asm.Mov.Reg(asm.R6, asm.R1), // ctx
-		asm.StoreImm(asm.R10, -4, 0, asm.Word),
-		asm.Mov.Reg(asm.R2, asm.R10),
-		asm.Add.Imm(asm.R2, -4),
-		asm.LoadMapPtr(asm.R1, pacer.FD()),
-		asm.FnMapLookupElem.Call(),
-		asm.JEq.Imm(asm.R0, 0, "send"),
-		asm.Mov.Reg(asm.R7, asm.R0),
-		asm.LoadMem(asm.R8, asm.R7, 0, asm.DWord), // interval
-		asm.JEq.Imm(asm.R8, 0, "send"),
-		asm.FnKtimeGetNs.Call(),
-		asm.LoadMem(asm.R9, asm.R7, 8, asm.DWord), // next
-		asm.JLT.Reg(asm.R0, asm.R9, "drop"),
-		asm.Add.Reg(asm.R9, asm.R8),
-		asm.JGE.Reg(asm.R9, asm.R0, "store"),
-		asm.Mov.Reg(asm.R9, asm.R0), // behind: no burst credit
-		asm.StoreMem(asm.R7, 8, asm.R9, asm.DWord).WithSymbol("store"),
-		asm.LoadMem(asm.R2, asm.R6, 0, asm.Word).WithSymbol("send"), // data
-		asm.LoadMem(asm.R3, asm.R6, 4, asm.Word),                    // data_end
+		asm.LoadMem(asm.R2, asm.R1, 0, asm.Word), // data
+		asm.LoadMem(asm.R3, asm.R1, 4, asm.Word), // data_end
 		asm.Mov.Reg(asm.R4, asm.R2),
 		asm.Add.Imm(asm.R4, int32(len(frame))),
-		asm.JGT.Reg(asm.R4, asm.R3, "drop"),
+		asm.JGT.Reg(asm.R4, asm.R3, "short"),
 	}
 	for off := 0; off < len(frame); off += 4 {
 		v := int32(binary.NativeEndian.Uint32(frame[off:]))
@@ -76,17 +53,16 @@ func genProgram(frame []byte, ifindex int, pacer *ebpf.Map) (*ebpf.Program, erro
 		asm.Mov.Imm(asm.R2, 0),
 		asm.FnRedirect.Call(),
 		asm.Return(),
-		asm.Mov.Imm(asm.R0, 1).WithSymbol("drop"), // XDP_DROP
+		asm.Mov.Imm(asm.R0, 1).WithSymbol("short"), // XDP_DROP
 		asm.Return(),
 	)
 	return ebpf.NewProgram(&ebpf.ProgramSpec{Name: "argo_bench_gen", Type: ebpf.XDP,
 		Instructions: insns, License: "Dual MIT/GPL"})
 }
 
-// trafficGen is the generator program with its pacing map.
+// trafficGen is a generator program and its frame.
 type trafficGen struct {
 	prog  *ebpf.Program
-	pacer *ebpf.Map
 	frame []byte
 }
 
@@ -94,31 +70,12 @@ type trafficGen struct {
 // closes it.
 func newTrafficGen(t *testing.T, frame []byte, ifindex int) *trafficGen {
 	t.Helper()
-	m, err := ebpf.NewMap(&ebpf.MapSpec{Name: "argo_bench_pace", Type: ebpf.Array,
-		KeySize: 4, ValueSize: uint32(unsafe.Sizeof(genPacer{})), MaxEntries: 1})
-	if err != nil {
-		t.Fatalf("pacing map: %v", err)
-	}
-	t.Cleanup(func() { m.Close() })
-	p, err := genProgram(frame, ifindex, m)
+	p, err := genProgram(frame, ifindex)
 	if err != nil {
 		t.Fatalf("generator program: %v", err)
 	}
 	t.Cleanup(func() { p.Close() })
-	return &trafficGen{prog: p, pacer: m, frame: frame}
-}
-
-// setRate paces the generator to pps frames per second (0: as fast as it
-// can).
-func (g *trafficGen) setRate(t *testing.T, pps float64) {
-	t.Helper()
-	var v genPacer
-	if pps > 0 {
-		v.IntervalNS = uint64(1e9 / pps)
-	}
-	if err := g.pacer.Put(uint32(0), v); err != nil {
-		t.Fatalf("pacing map: %v", err)
-	}
+	return &trafficGen{prog: p, frame: frame}
 }
 
 // rxCounter is an XDP program that counts the frames it receives (in a
