@@ -181,3 +181,36 @@ type RateLimit struct {
 	Burst uint32 `json:"burst"`
 	Drops uint64 `json:"drops,omitempty"`
 }
+
+// BGP is the state of the embedded BGP speaker.
+type BGP struct {
+	Enabled      bool          `json:"enabled"`
+	Running      bool          `json:"running"`
+	ASN          uint32        `json:"asn"`
+	RouterID     string        `json:"router_id"`
+	Healthy      bool          `json:"healthy"`
+	HealthReason string        `json:"health_reason"`
+	Drain        string        `json:"drain"` // none, draining, drained
+	WithdrawAt   *time.Time    `json:"withdraw_at,omitempty"`
+	Neighbors    []BGPNeighbor `json:"neighbors"`
+	Prefixes     []BGPAnycast  `json:"prefixes"`
+	Learned      []string      `json:"learned,omitempty"`
+}
+
+// BGPNeighbor is one BGP session.
+type BGPNeighbor struct {
+	Address          string  `json:"address"`
+	ASN              uint32  `json:"asn"`
+	State            string  `json:"state"`
+	UptimeSec        float64 `json:"uptime_sec"`
+	PrefixesSent     uint64  `json:"prefixes_sent"`
+	PrefixesReceived uint64  `json:"prefixes_received"`
+}
+
+// BGPAnycast is one anycast prefix and what the neighbours are told.
+type BGPAnycast struct {
+	Prefix  string `json:"prefix"`
+	State   string `json:"state"` // announced, prepended, withdrawn
+	Prepend int    `json:"prepend,omitempty"`
+	Reason  string `json:"reason"`
+}

@@ -24,6 +24,8 @@ type Config struct {
 	Path   Path    `yaml:"path"`
 	// Prefixes are the origin prefixes this PoP serves.
 	Prefixes []string `yaml:"prefixes"`
+	// BGP is optional: the anycast announcements to the local routers.
+	BGP *BGP `yaml:"bgp"`
 	// XDP is optional: without it transit packets take the userspace relay.
 	XDP     *XDP    `yaml:"xdp"`
 	API     API     `yaml:"api"`
@@ -230,4 +232,59 @@ type RateLimit struct {
 	Port  uint16 `yaml:"port"`
 	PPS   uint32 `yaml:"pps"`
 	Burst uint32 `yaml:"burst"`
+}
+
+// BGP configures the embedded BGP speaker that announces the anycast
+// prefixes while this PoP is healthy.
+type BGP struct {
+	// ASN is the local AS number, plain ("65001") or asdot ("1.10").
+	ASN string `yaml:"asn"`
+	// RouterID defaults to the first IPv4 underlay address.
+	RouterID string `yaml:"router_id"`
+	// ListenAddress and ListenPort of the BGP listener (port default 179;
+	// -1: no listener, argod only dials its neighbours).
+	ListenAddress string        `yaml:"listen_address"`
+	ListenPort    int           `yaml:"listen_port"`
+	Neighbors     []BGPNeighbor `yaml:"neighbors"`
+	// Anycast are the prefixes announced while healthy.
+	Anycast []BGPAnycast `yaml:"anycast"`
+	// NextHop4 and NextHop6 default to the session's local address.
+	NextHop4 string `yaml:"next_hop4"`
+	NextHop6 string `yaml:"next_hop6"`
+	// HoldDown: announce only after healthy for this long (default 5s);
+	// withdrawal is immediate.
+	HoldDown time.Duration `yaml:"hold_down"`
+	// DrainPrepend is the AS-path prepend count while draining (default 3).
+	DrainPrepend int `yaml:"drain_prepend"`
+	// DrainGrace is how long a drain prepends before it withdraws
+	// (default 30s).
+	DrainGrace time.Duration `yaml:"drain_grace"`
+	// StateFile keeps the drain state across restarts (default
+	// /var/lib/argo/<pop name>-bgp.json).
+	StateFile string `yaml:"state_file"`
+	// ShutdownTimeout bounds the wait for neighbours to confirm the
+	// withdrawal on SIGTERM (default 5s).
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+}
+
+// BGPNeighbor is one local router.
+type BGPNeighbor struct {
+	Address      string        `yaml:"address"`
+	ASN          string        `yaml:"asn"`
+	Password     string        `yaml:"password"`
+	HoldTime     time.Duration `yaml:"hold_time"`
+	Keepalive    time.Duration `yaml:"keepalive"`
+	ConnectRetry time.Duration `yaml:"connect_retry"`
+	TTLSecurity  bool          `yaml:"ttl_security"`
+	Port         int           `yaml:"port"`
+	Passive      bool          `yaml:"passive"`
+	// LearnOrigins publishes the prefixes this neighbour announces as
+	// origin prefixes served by this PoP.
+	LearnOrigins bool `yaml:"learn_origins"`
+}
+
+// BGPAnycast is one anycast prefix with its communities.
+type BGPAnycast struct {
+	Prefix      string   `yaml:"prefix"`
+	Communities []string `yaml:"communities"`
 }

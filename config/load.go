@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -10,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/argonet/argo/bgp"
 )
 
 // Error is a configuration error: the file, the line (0 if unknown) and the
@@ -47,6 +50,7 @@ type Resolved struct {
 	Seeds       []string // host:port of the seed peers' gossip listeners
 	Prefixes    []netip.Prefix
 	Blocklist   []netip.Prefix
+	BGP         bgp.Config // valid when the bgp section is present
 	APIMode     os.FileMode
 	LogLevel    slog.Level
 }
@@ -387,6 +391,7 @@ func (v *validator) check(c *Config) {
 		r.Prefixes = append(r.Prefixes, p)
 	}
 	v.xdp(c)
+	v.bgp(c)
 	// api, metrics, log
 	if !strings.HasPrefix(c.API.Socket, "/") {
 		v.fail("api.socket", "%q must be an absolute path", c.API.Socket)
@@ -449,6 +454,89 @@ func (v *validator) xdp(c *Config) {
 			v.fail(at+".burst", "must be positive")
 		}
 	}
+}
+
+func (v *validator) bgp(c *Config) {
+	b := c.BGP
+	if b == nil {
+		return
+	}
+	bc := bgp.Config{
+		ListenPort: b.ListenPort, HoldDown: b.HoldDown, DrainPrepend: b.DrainPrepend,
+		DrainGrace: b.DrainGrace, StateFile: b.StateFile, ShutdownTimeout: b.ShutdownTimeout,
+	}
+	asn, err := bgp.ParseASN(b.ASN)
+	if err != nil {
+		v.fail("bgp.asn", "%v", err)
+	}
+	bc.ASN = asn
+	addr := func(field, s string) netip.Addr {
+		if s == "" {
+			return netip.Addr{}
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			v.fail(field, "%q is not an IP address", s)
+		}
+		return a
+	}
+	bc.RouterID = addr("bgp.router_id", b.RouterID)
+	if !bc.RouterID.IsValid() {
+		for _, a := range c.Resolved.Underlay {
+			if a.Is4() {
+				bc.RouterID = a
+				break
+			}
+		}
+	}
+	bc.ListenAddr = addr("bgp.listen_address", b.ListenAddress)
+	bc.NextHop4 = addr("bgp.next_hop4", b.NextHop4)
+	bc.NextHop6 = addr("bgp.next_hop6", b.NextHop6)
+	if bc.StateFile == "" {
+		bc.StateFile = "/var/lib/argo/" + c.PoP.Name + "-bgp.json"
+	}
+	for i, n := range b.Neighbors {
+		at := fmt.Sprintf("bgp.neighbors[%d]", i)
+		peerASN, err := bgp.ParseASN(n.ASN)
+		if err != nil {
+			v.fail(at+".asn", "%v", err)
+		}
+		bc.Neighbors = append(bc.Neighbors, bgp.Neighbor{
+			Address: addr(at+".address", n.Address), PeerASN: peerASN, Password: n.Password,
+			HoldTime: n.HoldTime, Keepalive: n.Keepalive, ConnectRetry: n.ConnectRetry,
+			TTLSecurity: n.TTLSecurity, Port: n.Port, Passive: n.Passive, LearnOrigins: n.LearnOrigins,
+		})
+	}
+	for i, a := range b.Anycast {
+		at := fmt.Sprintf("bgp.anycast[%d]", i)
+		p, err := bgp.ParsePrefix(a.Prefix)
+		if err != nil {
+			v.fail(at+".prefix", "%v", err)
+		}
+		bc.Anycast = append(bc.Anycast, bgp.Announcement{Prefix: p, Communities: a.Communities})
+	}
+	if v.err != nil {
+		return
+	}
+	if err := bc.Validate(); err != nil {
+		// Report the first problem at its line: bgp's field names match the
+		// YAML ones below "bgp." except for a few Go-only names.
+		var fe *bgp.FieldError
+		if errors.As(err, &fe) {
+			field := "bgp." + yamlBGPField(fe.Field)
+			v.fail(field, "%v", fe.Err)
+		} else {
+			v.fail("bgp", "%v", err)
+		}
+		return
+	}
+	c.Resolved.BGP = bc
+}
+
+// yamlBGPField maps a bgp.Config field path to its YAML name.
+func yamlBGPField(f string) string {
+	r := strings.NewReplacer("peer_asn", "asn", "PeerASN", "asn", "listen_addr", "listen_address")
+	return r.Replace(f)
 }
 
 func isKey(s string) bool {

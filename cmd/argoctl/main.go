@@ -74,7 +74,7 @@ func newRoot() *cobra.Command {
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(statusCmd(c), pathsCmd(c), linksCmd(c), peersCmd(c), pinCmd(c), unpinCmd(c),
-		xdpCmd(c), filterCmd(c), rateLimitCmd(c))
+		xdpCmd(c), filterCmd(c), rateLimitCmd(c), bgpCmd(c), drainCmd(c, false), drainCmd(c, true))
 	return root
 }
 

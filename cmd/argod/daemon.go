@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/argonet/argo/bgp"
 	"github.com/argonet/argo/config"
 	"github.com/argonet/argo/linkstate"
 	"github.com/argonet/argo/pathcalc"
@@ -49,6 +50,9 @@ type daemon struct {
 	// (xdpReason says why).
 	xdp       *xdp.XDP
 	xdpReason string
+	// bgp announces the anycast prefixes; nil without a bgp section.
+	bgp     *bgp.Speaker
+	learned atomic.Pointer[[]netip.Prefix] // origin prefixes learned by BGP
 
 	// Data-plane state last pushed (guarded by recomputeMu).
 	dpGeneration uint64
@@ -153,6 +157,12 @@ func (d *daemon) run(ctx context.Context) error {
 		return err
 	}
 	defer d.gossip.Shutdown()
+
+	if err := d.startBGP(ctx, c); err != nil {
+		return fmt.Errorf("bgp: %w", err)
+	}
+	// Runs before the deferred closes above: withdraw first, then stop.
+	defer d.stopBGP()
 
 	apiSrv := &http.Server{Handler: d.routes(), ReadHeaderTimeout: 5 * time.Second}
 	go apiSrv.Serve(apiL)

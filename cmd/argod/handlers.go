@@ -24,6 +24,9 @@ func (d *daemon) routes() http.Handler {
 	mux.Handle(api.PathUnpin, post(log, d.apiUnpin))
 	mux.Handle(api.PathPeers, get(log, d.apiPeers))
 	mux.Handle(api.PathXDP, get(log, d.apiXDP))
+	mux.Handle(api.PathBGP, get(log, d.apiBGP))
+	mux.Handle(api.PathDrain, post(log, d.apiDrain))
+	mux.Handle(api.PathUndrain, post(log, d.apiUndrain))
 	mux.Handle(api.PathFilters, methods(log, map[string]http.Handler{
 		http.MethodGet:    get(log, d.apiFilters),
 		http.MethodPost:   post(log, d.apiFilterAdd),

@@ -15,6 +15,12 @@ func (d *daemon) publish() {
 	c := d.cfg.Load()
 	snap := d.prober.Snapshot()
 	t := linkstate.Table{Origin: c.PoP.ID, Prefixes: slices.Clone(c.Resolved.Prefixes)}
+	if l := d.learned.Load(); l != nil {
+		t.Prefixes = append(t.Prefixes, (*l)...)
+	}
+	if d.bgp != nil {
+		t.Draining = d.bgp.Status().Drain != "none"
+	}
 	if d.onramp != nil {
 		// Return traffic to on-ramp clients must come back to this PoP.
 		t.Prefixes = append(t.Prefixes, d.onramp.Prefixes()...)
@@ -83,7 +89,10 @@ func (d *daemon) recompute() {
 	d.syncDataPlane(tab)
 	d.metrics.recomputes.Inc()
 	d.metrics.recomputeDur.Observe(time.Since(start).Seconds())
-	ok, _ := d.health(tab)
+	ok, why := d.health(tab)
+	if d.bgp != nil {
+		d.bgp.SetHealth(ok, why)
+	}
 	if ok {
 		d.metrics.healthy.Set(1)
 	} else {

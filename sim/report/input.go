@@ -34,6 +34,7 @@ type Settings struct {
 	JitterFactor       float64 `json:"jitter_factor"`
 	RetransmitMs       float64 `json:"retransmit_penalty_ms"`
 	RelayCostMs        float64 `json:"relay_cost_ms"`
+	MaxLoss            float64 `json:"max_loss"`
 	HysteresisRelative float64 `json:"hysteresis_relative"`
 	HysteresisAbsMs    float64 `json:"hysteresis_absolute_ms"`
 	HysteresisHoldSec  float64 `json:"hysteresis_hold_sec"`
