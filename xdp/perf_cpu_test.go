@@ -129,6 +129,28 @@ func threadedNAPI(t *testing.T, ns *testNS, ifname string) {
 	}
 }
 
+// stackNAPI prepares interface ifname of ns, whose GRO is off, for an
+// alternative that leaves the packets to the kernel stack: with groOn,
+// GRO on and no XDP program (a host's default), else the pass-through XDP
+// program (a veth needs one of the two for NAPI). The NAPI runs threaded.
+// It returns the undo function.
+func stackNAPI(t *testing.T, ns *testNS, ifname string, groOn bool) func() {
+	t.Helper()
+	if groOn {
+		gro(t, ns, ifname, true)
+		threadedNAPI(t, ns, ifname)
+		return func() { gro(t, ns, ifname, false) }
+	}
+	var p *PassProgram
+	ns.must(t, func() error {
+		var err error
+		p, err = AttachPass(ifname)
+		return err
+	})
+	threadedNAPI(t, ns, ifname)
+	return func() { p.Close() }
+}
+
 // reniceNAPI sets the nice value of the NAPI kthreads of ifname.
 func reniceNAPI(t *testing.T, ifname string, nice int) {
 	t.Helper()

@@ -62,10 +62,11 @@ func (l *dropLab) alternatives() []perfAlt {
 	prerouting := "type filter hook prerouting priority raw"
 	return []perfAlt{
 		{name: "xdp-blocklist", start: func(t *testing.T) (perfCounts, func()) { return l.startXDP(t, "one", one) }},
-		{name: "nft-ingress", start: func(t *testing.T) (perfCounts, func()) { return l.startNft(t, "netdev", ingress, one) }},
-		{name: "nft-prerouting", start: func(t *testing.T) (perfCounts, func()) { return l.startNft(t, "ip", prerouting, one) }},
+		{name: "nft-ingress", start: func(t *testing.T) (perfCounts, func()) { return l.startNft(t, "netdev", ingress, one, false) }},
+		{name: "nft-prerouting", start: func(t *testing.T) (perfCounts, func()) { return l.startNft(t, "ip", prerouting, one, false) }},
+		{name: "nft-ingress-gro", start: func(t *testing.T) (perfCounts, func()) { return l.startNft(t, "netdev", ingress, one, true) }},
 		{name: "xdp-blocklist-1k", start: func(t *testing.T) (perfCounts, func()) { return l.startXDP(t, "long", l.long) }},
-		{name: "nft-ingress-1k", start: func(t *testing.T) (perfCounts, func()) { return l.startNft(t, "netdev", ingress, l.long) }},
+		{name: "nft-ingress-1k", start: func(t *testing.T) (perfCounts, func()) { return l.startNft(t, "netdev", ingress, l.long, false) }},
 	}
 }
 
@@ -99,17 +100,11 @@ func (l *dropLab) startXDP(t *testing.T, tag string, block []netip.Prefix) (perf
 
 // startNft installs blocklist block as one drop rule (one prefix) or an
 // nftables interval set and a drop rule, in a table of family on the given
-// hook. B's veth runs the pass-through XDP program, which it needs for
-// NAPI (GRO is off, see newDropLab).
-func (l *dropLab) startNft(t *testing.T, family, hook string, block []netip.Prefix) (perfCounts, func()) {
+// hook. B's veth has GRO on (groOn) or runs the pass-through XDP program;
+// see stackNAPI.
+func (l *dropLab) startNft(t *testing.T, family, hook string, block []netip.Prefix, groOn bool) (perfCounts, func()) {
 	t.Helper()
-	var pass *PassProgram
-	l.b.must(t, func() error {
-		var err error
-		pass, err = AttachPass(l.bIf)
-		return err
-	})
-	threadedNAPI(t, l.b, l.bIf)
+	undo := stackNAPI(t, l.b, l.bIf, groOn)
 	rules := fmt.Sprintf("table %s argo_perf {\n chain in {\n  %s;\n  ip saddr %s counter drop\n }\n}\n", family, hook, block[0])
 	if len(block) > 1 {
 		elems := make([]string, len(block))
@@ -122,7 +117,7 @@ func (l *dropLab) startNft(t *testing.T, family, hook string, block []netip.Pref
 	cmd := l.b.cmd("nft", "-f", "-")
 	cmd.Stdin = strings.NewReader(rules)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		pass.Close()
+		undo()
 		t.Fatalf("nft: %v: %s", err, out)
 	}
 	count := func() (uint64, uint64) {
@@ -147,7 +142,7 @@ func (l *dropLab) startNft(t *testing.T, family, hook string, block []netip.Pref
 		if out, err := l.b.cmd("nft", "delete", "table", family, "argo_perf").CombinedOutput(); err != nil {
 			t.Errorf("nft delete table: %v: %s", err, out)
 		}
-		pass.Close()
+		undo()
 	}
 }
 

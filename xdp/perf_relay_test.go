@@ -172,25 +172,11 @@ func (l *relayLab) startXDP(t *testing.T) (perfCounts, func()) {
 	return count, func() { x.Close() }
 }
 
-// passOnB attaches the pass-through XDP program to B's interface towards
-// A: the veth needs an XDP program (or GRO) for NAPI, and GRO is off.
-func (l *relayLab) passOnB(t *testing.T) *PassProgram {
-	t.Helper()
-	var p *PassProgram
-	l.b.must(t, func() error {
-		var err error
-		p, err = AttachPass(l.bIn)
-		return err
-	})
-	threadedNAPI(t, l.b, l.bIn)
-	return p
-}
-
 // startTunnel runs the project's userspace relay: a tunnel.Backbone in B
 // whose peers are A and C.
 func (l *relayLab) startTunnel(t *testing.T) (perfCounts, func()) {
 	t.Helper()
-	pass := l.passOnB(t)
+	undo := stackNAPI(t, l.b, l.bIn, false)
 	peer := func(id uint16) tunnel.Peer {
 		return tunnel.Peer{ID: id, Name: fmt.Sprint(id), PublicKey: l.peerKeys[id],
 			Underlay: netip.AddrPortFrom(l.pops[id], DefaultOverlayPort)}
@@ -200,22 +186,22 @@ func (l *relayLab) startTunnel(t *testing.T) (perfCounts, func()) {
 		Peers: []tunnel.Peer{peer(popA), peer(popC)}, NetNS: "/var/run/netns/" + l.b.name,
 		Probe: tunnel.ProbeConfig{Interval: -1}}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
 	if err != nil {
-		pass.Close()
+		undo()
 		t.Fatalf("tunnel backbone in B: %v", err)
 	}
 	count := func() (uint64, uint64) { return l.sinkCount(t), bb.Stats().Relayed }
-	return count, func() { bb.Close(); pass.Close() }
+	return count, func() { bb.Close(); undo() }
 }
 
 // startForwarder runs the minimal batched userspace forwarder in B.
 func (l *relayLab) startForwarder(t *testing.T) (perfCounts, func()) {
 	t.Helper()
-	pass := l.passOnB(t)
+	undo := stackNAPI(t, l.b, l.bIn, false)
 	conn := udpConn(t, l.b, l.pops[popB], DefaultOverlayPort)
 	conn.SetReadBuffer(4 << 20)
 	f := startForwarder(conn, popB, l.pops)
 	count := func() (uint64, uint64) { return l.sinkCount(t), f.forwarded.Load() }
-	return count, func() { f.finish(); conn.Close(); pass.Close() }
+	return count, func() { f.finish(); conn.Close(); undo() }
 }
 
 // run measures one alternative.

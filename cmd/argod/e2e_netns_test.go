@@ -26,14 +26,15 @@ import (
 
 // cluster is a set of PoP namespaces running argod.
 type cluster struct {
-	t      *testing.T
-	tag    string // unique per test run
-	dir    string
-	argod  string // path of the built binary
-	argctl string
-	pops   []*pop
-	hub    string
-	secret string // gossip key file
+	t       *testing.T
+	tag     string // unique per test run
+	dir     string
+	argod   string // path of the built binary
+	argctl  string
+	pops    []*pop
+	hub     string
+	secret  string   // gossip key file
+	extraNS []string // namespaces added with addHost
 }
 
 // pop is one PoP of the cluster.
@@ -157,7 +158,7 @@ func newCluster(t *testing.T, names []string, extra string) *cluster {
 }
 
 // writeConfig writes p's configuration listing peers (p itself is skipped)
-// with extra YAML appended.
+// with extra YAML appended ("{{name}}" in it becomes p's name).
 func (c *cluster) writeConfig(p *pop, peers []*pop, extra string) {
 	c.t.Helper()
 	keyPath := filepath.Join(c.dir, p.name+".wgkey")
@@ -174,10 +175,29 @@ func (c *cluster) writeConfig(p *pop, peers []*pop, extra string) {
 			fmt.Fprintf(&b, "  - {id: %d, name: %s, underlay: [%s], public_key: %q}\n", q.id, q.name, q.addr, q.pub)
 		}
 	}
-	b.WriteString(extra)
+	b.WriteString(strings.ReplaceAll(extra, "{{name}}", p.name))
 	if err := os.WriteFile(p.cfgPath, []byte(b.String()), 0o600); err != nil {
 		c.t.Fatal(err)
 	}
+}
+
+// addHost adds a namespace on the cluster's bridge with address
+// 198.18.100.<octet>/24 and returns its name.
+func (c *cluster) addHost(name string, octet int) string {
+	c.t.Helper()
+	ns := fmt.Sprintf("ae2e-%s-%s", c.tag, name)
+	veth := fmt.Sprintf("ae%sh%d", c.tag, octet)
+	sh(c.t, "ip", "netns", "add", ns)
+	c.extraNS = append(c.extraNS, ns)
+	sh(c.t, "ip", "link", "add", veth, "type", "veth", "peer", "name", veth+"p")
+	sh(c.t, "ip", "link", "set", veth, "netns", ns)
+	sh(c.t, "ip", "link", "set", veth+"p", "netns", c.hub)
+	sh(c.t, "ip", "-n", c.hub, "link", "set", veth+"p", "master", "br0", "up")
+	sh(c.t, "ip", "-n", ns, "link", "set", veth, "name", "eth0")
+	sh(c.t, "ip", "-n", ns, "addr", "add", fmt.Sprintf("198.18.100.%d/24", octet), "dev", "eth0")
+	sh(c.t, "ip", "-n", ns, "link", "set", "eth0", "up")
+	sh(c.t, "ip", "-n", ns, "link", "set", "lo", "up")
+	return ns
 }
 
 // start launches p's argod inside its namespace.
@@ -241,6 +261,9 @@ func (c *cluster) destroy() {
 	}
 	for _, p := range c.pops {
 		exec.Command("ip", "netns", "del", p.ns).Run()
+	}
+	for _, ns := range c.extraNS {
+		exec.Command("ip", "netns", "del", ns).Run()
 	}
 	exec.Command("ip", "netns", "del", c.hub).Run()
 }

@@ -15,16 +15,24 @@ import (
 type Options struct {
 	// MaxHops is the most links a path may have, 1..4 (argod's default 3).
 	MaxHops int
-	// RelayCostMs is added per relay PoP (argod's default 1 ms).
+	// RelayCostMs is added per relay PoP (argod's default is 1 ms).
 	RelayCostMs float64
 	// Workers is the number of goroutines; 0 means GOMAXPROCS.
 	Workers int
 }
 
-// DefaultOptions returns argod's defaults: three links, 1 ms per relay.
+// DefaultOptions returns argod's hop limit (three links) and no relay
+// cost, so that path costs are pure RTT sums as in the literature the
+// design cites (argod's own default relay cost is 1 ms).
 func DefaultOptions() Options {
-	d := pathcalc.DefaultSettings()
-	return Options{MaxHops: d.MaxHops, RelayCostMs: d.Weights.RelayCostMs}
+	return Options{MaxHops: pathcalc.DefaultSettings().MaxHops}
+}
+
+// Validate reports an invalid MaxHops or RelayCostMs by name.
+func (o Options) Validate() error {
+	s := pathcalc.DefaultSettings()
+	s.MaxHops, s.Weights = o.MaxHops, o.Weights()
+	return s.Validate()
 }
 
 // Weights returns pathcalc's default weights with the options' relay cost.
@@ -88,13 +96,13 @@ func Solve(m *matrix.Matrix, o Options) (*Result, error) {
 	if m.Len() > pathcalc.MaxNodes {
 		return nil, fmt.Errorf("matrix: %d nodes exceed pathcalc's maximum %d", m.Len(), pathcalc.MaxNodes)
 	}
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
 	nodes, links := Links(m)
 	g, err := pathcalc.NewGraph(nodes, links, o.Weights())
 	if err != nil {
 		return nil, err
-	}
-	if _, err := pathcalc.Compute(g, 0, o.MaxHops); err != nil {
-		return nil, err // bad MaxHops, reported once
 	}
 	perSrc, err := computeAll(g, m.Len(), o)
 	if err != nil {
