@@ -23,8 +23,11 @@ all: build
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/argod ./cmd/argoctl ./cmd/argosim
 
+# Packages run one at a time (-p 1): many tests measure real timing in
+# network namespaces (failover, emulated RTTs) and must not compete for the
+# two cores with another package's tests.
 test: lint
-	$(GO) test -count=1 -timeout 20m $(PKGS)
+	$(GO) test -p 1 -count=1 -timeout 25m $(PKGS)
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 $(PKGS)

@@ -164,10 +164,10 @@ func TestBGPAnycast(t *testing.T) {
 	}
 
 	// Drain: prepended first, withdrawn after the 3 s grace.
+	drained := time.Now()
 	if err := c.ctl(a, nil, "drain"); err != nil {
 		t.Fatal(err)
 	}
-	drained := time.Now()
 	waitFor(t, 3*time.Second, "prepended AS path via a", func() error {
 		if p := routes()["pa"]; p != "65001 65001 65001 65001" {
 			return fmt.Errorf("AS path via a %q", p)
