@@ -15,7 +15,7 @@ type Config struct {
 	Name string // memberlist node name = PoP name (1..MaxNameLen bytes, no spaces)
 
 	Bind      netip.AddrPort // gossip bind address (TCP and UDP); port 0 picks a free port
-	Advertise netip.AddrPort // optional address other PoPs should use; ignored when Bind's port is 0
+	Advertise netip.AddrPort // optional address other PoPs should use (its port is replaced by the chosen one when Bind's port is 0)
 	Seeds     []string       // "host:port" gossip addresses of other PoPs; retried until reachable
 
 	Key []byte // 16, 24 or 32-byte shared secret: encrypts and authenticates all gossip (required)
