@@ -18,11 +18,14 @@ import (
 
 // Addresses of the drop lab (inside its own namespaces).
 var (
-	dropNet      = netip.MustParsePrefix("198.19.88.0/24")
-	dropSrc      = hostIn(dropNet, 1) // A, the blocklisted source
-	dropDst      = hostIn(dropNet, 2) // B
-	dropBlockLen = 1024               // entries besides dropSrc in the long blocklist
+	dropNet = netip.MustParsePrefix("198.19.88.0/24")
+	dropSrc = hostIn(dropNet, 1) // A, the blocklisted source
+	dropDst = hostIn(dropNet, 2) // B
 )
+
+// dropBlockLen is the number of entries besides dropSrc in the long
+// blocklist.
+const dropBlockLen = 1024
 
 // dropLab is A -> B over one veth pair, with the generator in A.
 type dropLab struct {
@@ -36,10 +39,11 @@ type dropLab struct {
 
 func newDropLab(t *testing.T) *dropLab {
 	t.Helper()
-	l := &dropLab{a: newNS(t, "pda"), b: newNS(t, "pdb"), bIf: "pd" + uniq()[len(uniq())-6:], pinRoot: tempPinRoot(t)}
+	id := uniq()
+	l := &dropLab{a: newNS(t, "pda"), b: newNS(t, "pdb"), bIf: "pd" + id[len(id)-6:], pinRoot: tempPinRoot(t)}
 	al, bl := veth(t, l.a, "g0", netip.PrefixFrom(dropSrc, 24), l.b, l.bIf, netip.PrefixFrom(dropDst, 24))
-	// GRO off: with it on, a veth without XDP would GRO every frame.
-	// B's veth has NAPI through an XDP program in every alternative.
+	// GRO off but for nft-ingress-gro: B's veth has NAPI through an XDP
+	// program in the other alternatives (see stackNAPI).
 	gro(t, l.b, l.bIf, false)
 	l.frame = frame{srcMAC: [6]byte(al.Attrs().HardwareAddr), dstMAC: [6]byte(bl.Attrs().HardwareAddr),
 		src: dropSrc, dst: dropDst, sport: 40000, dport: 9, payload: make([]byte, 22), noUDPCsum: true}.bytes()

@@ -48,7 +48,8 @@ type relayLab struct {
 
 func newRelayLab(t *testing.T) *relayLab {
 	t.Helper()
-	id := uniq()[len(uniq())-6:]
+	id := uniq()
+	id = id[len(id)-6:] // random hex: interface names are unique on the host
 	l := &relayLab{a: newNS(t, "pra"), b: newNS(t, "prb"), c: newNS(t, "prc"),
 		bIn: "pr" + id, bOut: "ps" + id, bbName: "prbb" + id, pinRoot: tempPinRoot(t), keyDir: t.TempDir()}
 	l.pops = map[uint16]netip.Addr{popA: hostIn(relayABNet, 1), popB: hostIn(relayABNet, 2), popC: hostIn(relayBCNet, 3)}
@@ -66,9 +67,9 @@ func newRelayLab(t *testing.T) *relayLab {
 	}
 	t.Cleanup(func() { l.sink.Close() })
 	l.c.must(t, func() error {
-		cl, err := link.AttachXDP(link.XDPOptions{Program: l.sink.prog, Interface: cl.Attrs().Index, Flags: link.XDPDriverMode})
+		lk, err := link.AttachXDP(link.XDPOptions{Program: l.sink.prog, Interface: cl.Attrs().Index, Flags: link.XDPDriverMode})
 		if err == nil {
-			t.Cleanup(func() { cl.Close() })
+			t.Cleanup(func() { lk.Close() })
 		}
 		return err
 	})

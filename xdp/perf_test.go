@@ -196,6 +196,9 @@ func measureAlt(t *testing.T, alt perfAlt, genNS *testNS, gen *trafficGen, napiI
 		lost = func() uint64 { return 0 }
 	}
 	g := gen.start(genNS)
+	if g.tid == 0 {
+		t.Fatalf("generator: %v", g.finish())
+	}
 	defer func() {
 		if err := g.finish(); err != nil {
 			t.Fatalf("generator: %v", err)

@@ -77,7 +77,6 @@ func (d *daemon) recompute() {
 	d.recomputeMu.Lock()
 	defer d.recomputeMu.Unlock()
 	start := time.Now()
-	d.gossip.Store().Expire(start)
 	nodes, links := d.graph()
 	tab, err := d.engine.Update(nodes, links, start)
 	if err != nil {
