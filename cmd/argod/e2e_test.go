@@ -173,10 +173,11 @@ func find(routes []api.Route, dst string) api.Route {
 
 // TestCheckConfig runs argod --check-config on good and bad files.
 func TestCheckConfig(t *testing.T) {
-	good := "../../config/testdata/valid.yaml"
 	var out, errb strings.Builder
-	if rc := run([]string{"--check-config", good}, &out, &errb); rc != 0 {
-		t.Fatalf("valid config: rc %d: %s", rc, errb.String())
+	for _, good := range []string{"../../config/testdata/valid.yaml", "../../dist/argod.example.yaml"} {
+		if rc := run([]string{"--check-config", good}, &out, &errb); rc != 0 {
+			t.Fatalf("%s: rc %d: %s", good, rc, errb.String())
+		}
 	}
 	bad := t.TempDir() + "/bad.yaml"
 	os.WriteFile(bad, []byte("pop: {id: 1, name: a}\nunderlay: [198.18.0.1]\nprobe: {interval: 1ms}\ngossip: {secret_file: /x}\noverlay: {private_key_file: /x}\n"), 0o600)

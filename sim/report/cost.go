@@ -122,7 +122,7 @@ func (c *costs) acceptable(cost, best float64, links int) bool {
 func convergence(in *Input, hs histories, c *costs) Convergence {
 	conv := Convergence{Model: costModel}
 	argod := in.ArgodStart.Sub(in.Start) // negative
-	var reachAll, optAll time.Duration
+	reachAll, optAll := argod, argod
 	reachOK, optOK := true, true
 	for i, a := range c.m.Pops {
 		for j, b := range c.m.Pops {

@@ -86,11 +86,23 @@ func TestDefaultScenario(t *testing.T) {
 			}
 		}
 	}
-	// During the cut, sjc<->tyo is down and the best path avoids it.
-	mid := s.MatrixAt(70 * time.Second)
-	p, err := mid.BestPath("sjc", "tyo", 3)
+	// Every event hits a path a flow uses: the degraded lon<->nyc and the
+	// killed tyo are relays of the best paths of ams-nyc and sin-syd, the
+	// cut gru<->syd is gru-syd's direct best path; during the cut the best
+	// path avoids it.
+	for _, c := range []struct{ from, to, via string }{{"ams", "nyc", "lon"}, {"sin", "syd", "tyo"}} {
+		p, err := m.BestPath(c.from, c.to, 3)
+		if err != nil || !contains(p.Hops, c.via) {
+			t.Errorf("best %s->%s = %v, %v; want via %s", c.from, c.to, p, err, c.via)
+		}
+	}
+	if p, err := m.BestPath("gru", "syd", 3); err != nil || len(p.Hops) != 2 {
+		t.Errorf("best gru->syd = %v, %v; want the direct link", p, err)
+	}
+	mid := s.MatrixAt(60 * time.Second)
+	p, err := mid.BestPath("gru", "syd", 3)
 	if err != nil || len(p.Hops) == 2 {
-		t.Errorf("sjc->tyo during the cut: %v, %v", p, err)
+		t.Errorf("gru->syd during the cut: %v, %v", p, err)
 	}
 }
 
