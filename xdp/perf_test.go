@@ -75,6 +75,7 @@ func TestPerfComparison(t *testing.T) {
 		ns["drop_blocklist"], ns["pass_plain"], ns["pass_deliver"], ns["relay_tx"],
 		float64(ns["relay_tx"])/float64(ns["drop_blocklist"]), float64(ns["relay_tx"])/float64(ns["pass_plain"]))
 
+	load0 := loadAvg()
 	drop, relay := newDropLab(t), newRelayLab(t)
 	dur := time.Duration(secs) * time.Second
 	res := map[string][]perfSample{}
@@ -98,12 +99,22 @@ func TestPerfComparison(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("kernel %s, %d CPUs, %d rounds of %v per alternative\n%s", kernelRelease(), runtime.NumCPU(), rounds, dur,
+	t.Logf("kernel %s, %d CPUs, load average %s at the start, %s at the end; %d rounds of %v per alternative\n%s",
+		kernelRelease(), runtime.NumCPU(), load0, loadAvg(), rounds, dur,
 		perfTable(order, res, [][2]string{
 			{"xdp-blocklist", "nft-ingress"}, {"xdp-blocklist", "nft-prerouting"}, {"xdp-blocklist", "nft-ingress-gro"},
 			{"xdp-blocklist-1k", "nft-ingress-1k"},
 			{"xdp-relay", "tunnel-relay"}, {"xdp-relay", "batch-forwarder"},
 		}))
+}
+
+// loadAvg returns the 1, 5 and 15 minute load averages of the machine.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "unknown"
 }
 
 // envInt reads a positive integer from the environment.
