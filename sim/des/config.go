@@ -44,6 +44,9 @@ type Config struct {
 	TTL       time.Duration
 	// Gossip models memberlist's delivery delays.
 	Gossip GossipModel
+	// Urgent says which changes make the PoPs that learn them recompute at
+	// once (see the package comment).
+	Urgent Urgency
 
 	// Tick is argod's main-loop period: a PoP publishes and recomputes at
 	// most once per Tick (bursts are coalesced onto the next tick).
@@ -52,6 +55,10 @@ type Config struct {
 	// publish rule (argod does it every Tick; up/down changes are
 	// published at once in both).
 	Check time.Duration
+	// Batch is how many checks each probe train runs at once before the
+	// simulation moves to the next one (memory locality; it changes no
+	// result).
+	Batch int
 	// Recompute is the period of a PoP's route recomputation when nothing
 	// urgent happened (argod recomputes every Tick; see the package
 	// comment).
@@ -69,6 +76,16 @@ type Config struct {
 	Log *slog.Logger
 	// Registerer receives the simulator's own metrics (nil: none).
 	Registerer prometheus.Registerer
+}
+
+// Urgency selects the table changes that trigger an immediate route
+// recomputation where they arrive: a link that went live or dead for
+// pathcalc (up/down, loss crossing MaxLoss) always; a link whose edge cost
+// moved by more than both Relative and Absolute since the origin's
+// previous broadcast too. Other changes wait for the periodic recompute.
+type Urgency struct {
+	Relative float64
+	Absolute time.Duration
 }
 
 // GossipModel is the delivery model of link tables, standing in for
@@ -117,8 +134,10 @@ func DefaultConfig() Config {
 			Base: 2 * time.Millisecond, PerRTT: 1.5, Spread: 100 * time.Millisecond,
 			JoinDelay: 500 * time.Millisecond, RetransmitMult: 4,
 		},
+		Urgent:    Urgency{Relative: 0.5, Absolute: 10 * time.Millisecond},
 		Tick:      100 * time.Millisecond,
 		Check:     time.Second,
+		Batch:     10,
 		Recompute: 30 * time.Second,
 		Sample:    10 * time.Second,
 	}
@@ -153,6 +172,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("Refresh/TTL: %v/%v: want Refresh > 0 and TTL >= 2*Refresh", c.Refresh, c.TTL)
 	case c.Tick <= 0 || c.Check < c.Tick || c.Recompute < c.Tick || c.Sample < c.Tick:
 		return fmt.Errorf("Tick/Check/Recompute/Sample: %v/%v/%v/%v: want Tick > 0 and the others >= Tick", c.Tick, c.Check, c.Recompute, c.Sample)
+	case c.Batch < 1 || c.Batch > 3600:
+		return fmt.Errorf("Batch: %d not in [1, 3600]", c.Batch)
 	case c.Routers < 0 || c.Routers > n:
 		return fmt.Errorf("Routers: %d not in [0, %d]", c.Routers, n)
 	case c.Workers < 0:
@@ -171,6 +192,9 @@ func (c *Config) Validate() error {
 	}
 	if err := c.Threshold.Validate(); err != nil {
 		return fmt.Errorf("Threshold: %w", err)
+	}
+	if !(c.Urgent.Relative >= 0 && c.Urgent.Relative <= 100) || c.Urgent.Absolute < 0 {
+		return fmt.Errorf("Urgent: relative %v (want 0..100), absolute %v (want >= 0)", c.Urgent.Relative, c.Urgent.Absolute)
 	}
 	if err := c.Gossip.validate(); err != nil {
 		return fmt.Errorf("Gossip.%w", err)

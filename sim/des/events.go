@@ -39,7 +39,9 @@ type Event struct {
 }
 
 // isLink reports whether the event concerns a link.
-func (e Event) isLink() bool { return e.Action == LinkDown || e.Action == LinkUp || e.Action == LinkLoss }
+func (e Event) isLink() bool {
+	return e.Action == LinkDown || e.Action == LinkUp || e.Action == LinkLoss
+}
 
 // String describes the event, e.g. "12m0s link_down 3-17".
 func (e Event) String() string {

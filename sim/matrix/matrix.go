@@ -94,3 +94,16 @@ func (m *Matrix) Equal(o *Matrix) bool {
 	}
 	return true
 }
+
+// Head returns the leading k x k block of m (the first k PoPs), or m
+// itself when k >= N.
+func (m *Matrix) Head(k int) *Matrix {
+	if k >= m.n {
+		return m
+	}
+	out := &Matrix{n: k, ms: make([]float64, k*k)}
+	for i := range k {
+		copy(out.ms[i*k:(i+1)*k], m.ms[i*m.n:i*m.n+k])
+	}
+	return out
+}

@@ -203,3 +203,20 @@ func TestPlanetlab(t *testing.T) {
 		t.Fatalf("%d nodes, %d edges", m.Len(), m.Edges())
 	}
 }
+
+func TestHead(t *testing.T) {
+	m, err := New([][]float64{{0, 1, 2}, {3, 0, 4}, {5, 6, 0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := m.Head(2)
+	if h.Len() != 2 {
+		t.Fatalf("len %d", h.Len())
+	}
+	if v, _ := h.At(1, 0); v != 3 {
+		t.Fatalf("At(1,0) = %v", v)
+	}
+	if m.Head(5) != m {
+		t.Fatal("Head(k >= N) should return m")
+	}
+}

@@ -74,12 +74,12 @@ func rttPlot(r *Report, f Flow) (*plot.Plot, error) {
 	var marks []mark
 	for _, e := range r.Events {
 		if e.Status == Applied {
-			marks = append(marks, mark{x: e.AppliedSec, label: e.Action + " " + e.Target, c: black, dash: true})
+			marks = append(marks, mark{x: e.AppliedSec, label: e.Action + " " + e.Target, c: black, dash: true, y: 0.9})
 		}
 	}
 	for i, s := range f.Forward {
 		if i > 0 {
-			marks = append(marks, mark{x: s.AtSec, label: arrow(s.Path), c: purple})
+			marks = append(marks, mark{x: s.AtSec, label: "→ " + arrow(s.Path), c: purple, y: 0.2})
 		}
 	}
 	if err := addMarks(p, marks, yMax); err != nil {
@@ -117,12 +117,14 @@ func addScatter(p *plot.Plot, xy plotter.XYs, c color.Color, shape draw.GlyphDra
 	return nil
 }
 
-// mark is a labelled vertical line.
+// mark is a labelled vertical line; its label sits at y (a fraction of
+// the plot's height), staggered so that close marks stay readable.
 type mark struct {
 	x     float64
 	label string
 	c     color.Color
 	dash  bool
+	y     float64
 }
 
 func addMarks(p *plot.Plot, marks []mark, yMax float64) error {
@@ -140,7 +142,7 @@ func addMarks(p *plot.Plot, marks []mark, yMax float64) error {
 		}
 		p.Add(l)
 		// Stagger the labels so that close events stay readable.
-		lxy = append(lxy, plotter.XY{X: m.x, Y: yMax * (0.9 - 0.06*float64(i%4))})
+		lxy = append(lxy, plotter.XY{X: m.x, Y: yMax * (m.y - 0.05*float64(i%3))})
 		labels = append(labels, " "+m.label)
 	}
 	if len(labels) == 0 {

@@ -125,23 +125,27 @@ func (m *measurement) senders() map[string]*flow.Sender {
 	return out
 }
 
-// prime sends warm-up probes on every flow until each is echoed once.
+// prime sends warm-up probes on every flow until each is echoed once. The
+// flows are primed one after another: two PoPs whose first packets to each
+// other leave at the same moment both initiate a WireGuard handshake, the
+// initiations cross, each side drops the other's response, and with
+// traffic waiting both retry in lockstep every 5 s (REKEY_TIMEOUT), so
+// the pair may never get a session.
 func (m *measurement) prime(ctx context.Context, timeout time.Duration) error {
-	var wg sync.WaitGroup
-	var mu sync.Mutex
 	var errs []error
-	for name, s := range m.senders() {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := s.Prime(ctx, timeout); err != nil {
-				mu.Lock()
-				errs = append(errs, fmt.Errorf("%s: %w", name, err))
-				mu.Unlock()
+	for _, f := range m.flows {
+		for _, s := range []*flow.Sender{f.overlay, f.direct} {
+			if s == nil {
+				continue
 			}
-		}()
+			if err := s.Prime(ctx, timeout); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				errs = append(errs, fmt.Errorf("%s: %w", f.spec.Name, err))
+			}
+		}
 	}
-	wg.Wait()
 	return errors.Join(errs...)
 }
 
