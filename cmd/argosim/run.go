@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
 	"github.com/argonet/argo/sim/runner"
@@ -33,6 +36,7 @@ type runFlags struct {
 	logLevel  string
 	noLive    bool
 	scenarios bool
+	metrics   string
 }
 
 func runCmd() *cobra.Command {
@@ -73,6 +77,7 @@ is left (the next run does that for runs whose process is gone).`,
 	fl.Uint64Var(&f.seed, "seed", 0, "seed of the emulator's loss and jitter (0: random)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fl.BoolVar(&f.scenarios, "list", false, "list the embedded scenarios and exit")
+	fl.StringVar(&f.metrics, "metrics-listen", "", "serve the run's Prometheus metrics on host:port (default off)")
 	return cmd
 }
 
@@ -129,8 +134,18 @@ func runScenario(cmd *cobra.Command, name string, f runFlags) error {
 		<-ctx.Done()
 		stop() // a second Ctrl-C kills at once; `argosim clean` removes what is left
 	}()
+	reg := prometheus.NewRegistry()
+	if f.metrics != "" {
+		l, err := net.Listen("tcp", f.metrics)
+		if err != nil {
+			return fmt.Errorf("--metrics-listen: %w", err)
+		}
+		srv := &http.Server{Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}
+		go srv.Serve(l)
+		defer srv.Close()
+	}
 	o := runner.Options{
-		Scenario: s, Argod: argod, Out: f.out, Log: log, Registerer: prometheus.NewRegistry(),
+		Scenario: s, Argod: argod, Out: f.out, Log: log, Registerer: reg,
 		LiveEvery: f.live, WarmupMax: f.warmup, Seed: f.seed, Source: raw,
 	}
 	if !f.noLive {
@@ -146,6 +161,9 @@ func runScenario(cmd *cobra.Command, name string, f runFlags) error {
 		}
 	}
 	if errors.Is(err, context.Canceled) {
+		if rep == nil {
+			return errors.New("interrupted before the timeline started; the lab was torn down")
+		}
 		return errors.New("interrupted; the lab was torn down and a partial report written")
 	}
 	return err

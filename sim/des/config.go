@@ -63,6 +63,11 @@ type Config struct {
 	// urgent happened (argod recomputes every Tick; see the package
 	// comment).
 	Recompute time.Duration
+	// RouteDelay holds back a PoP's route computation for this long after
+	// it starts, so that its first routes see complete, settled link state.
+	// argod computes routes at once (0); hysteresis then keeps routes
+	// chosen from partial link state unless a path 10 % better appears.
+	RouteDelay time.Duration
 	// Sample is the period of the route-quality samples.
 	Sample time.Duration
 	// Routers is the number of PoPs, evenly spread over the ids, that run
@@ -117,8 +122,8 @@ type GossipModel struct {
 	RetransmitMult int
 }
 
-// DefaultConfig returns argod's defaults, 5 % jitter, no loss, a one-second
-// publish check, a 30-second periodic recompute and 10-second samples.
+// DefaultConfig returns argod's defaults, 5 % jitter, no loss, a 2-second
+// publish check, a one-minute periodic recompute and 10-second samples.
 func DefaultConfig() Config {
 	p := prober.DefaultSettings()
 	p.MinTimeout = 100 * time.Millisecond // argod's probe.min_timeout default
@@ -136,9 +141,9 @@ func DefaultConfig() Config {
 		},
 		Urgent:    Urgency{Relative: 0.5, Absolute: 10 * time.Millisecond},
 		Tick:      100 * time.Millisecond,
-		Check:     time.Second,
-		Batch:     10,
-		Recompute: 30 * time.Second,
+		Check:     2 * time.Second,
+		Batch:     5,
+		Recompute: time.Minute,
 		Sample:    10 * time.Second,
 	}
 }
@@ -172,6 +177,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("Refresh/TTL: %v/%v: want Refresh > 0 and TTL >= 2*Refresh", c.Refresh, c.TTL)
 	case c.Tick <= 0 || c.Check < c.Tick || c.Recompute < c.Tick || c.Sample < c.Tick:
 		return fmt.Errorf("Tick/Check/Recompute/Sample: %v/%v/%v/%v: want Tick > 0 and the others >= Tick", c.Tick, c.Check, c.Recompute, c.Sample)
+	case c.RouteDelay < 0 || c.RouteDelay > c.Duration:
+		return fmt.Errorf("RouteDelay: %v not in [0, Duration]", c.RouteDelay)
 	case c.Batch < 1 || c.Batch > 3600:
 		return fmt.Errorf("Batch: %d not in [1, 3600]", c.Batch)
 	case c.Routers < 0 || c.Routers > n:

@@ -29,7 +29,12 @@ func Build(in *Input) *Report {
 		}
 	}
 	slices.Sort(eventTimes)
-	ea := &eventAnalyzer{in: in, hs: hs, end: end, times: eventTimes}
+	ea := &eventAnalyzer{in: in, hs: hs, end: end}
+	for _, ae := range in.Events {
+		if ae.Status == Applied {
+			ea.applied = append(ea.applied, ae)
+		}
+	}
 	for _, ae := range in.Events {
 		r.Events = append(r.Events, ea.analyze(ae))
 	}

@@ -61,10 +61,10 @@ func detail(e scenario.Event) string {
 
 // eventAnalyzer holds what every event's analysis needs.
 type eventAnalyzer struct {
-	in    *Input
-	hs    histories
-	end   time.Duration
-	times []time.Duration // applied events' times, sorted
+	in      *Input
+	hs      histories
+	end     time.Duration
+	applied []AppliedEvent // in time order
 }
 
 // analyze evaluates applied event ae against every flow.
@@ -79,13 +79,13 @@ func (a *eventAnalyzer) analyze(ae AppliedEvent) Event {
 	}
 	te := ae.Done.Sub(a.in.Start)
 	ev.AppliedSec = sec(te)
-	tw := a.windowEnd(te)
 	for _, f := range a.in.Flows {
 		var ef EventFlow
 		if ev.Kind == KindFailure {
-			ef = a.failure(e, f, te, tw)
+			ef = a.failure(e, f, te, a.windowEnd(e, nil))
 		} else {
-			ef = a.recovery(f, te, tw)
+			el := elementOf(e)
+			ef = a.recovery(e, f, te, a.windowEnd(e, &el))
 		}
 		ef.Flow = f.Name
 		ev.Flows = append(ev.Flows, ef)
@@ -93,11 +93,15 @@ func (a *eventAnalyzer) analyze(ae AppliedEvent) Event {
 	return ev
 }
 
-// windowEnd is when the next event after te took effect, or the end.
-func (a *eventAnalyzer) windowEnd(te time.Duration) time.Duration {
-	for _, t := range a.times {
-		if t > te {
-			return t
+// windowEnd is when the next event scheduled after e took effect (only
+// events on an element overlapping el, if el is given), or the end.
+func (a *eventAnalyzer) windowEnd(e scenario.Event, el *element) time.Duration {
+	for _, x := range a.applied {
+		if x.Event.At <= e.At {
+			continue
+		}
+		if el == nil || el.overlaps(elementOf(x.Event)) {
+			return x.Done.Sub(a.in.Start)
 		}
 	}
 	return a.end
@@ -182,34 +186,53 @@ func offTimes(affected []hist, el element, te, tw time.Duration) (detect, switch
 	return detect, switched, ok
 }
 
-// recovery measures the route changes a flow made after a recovery: when
-// it moved (typically back, after hysteresis) and whether that lost probes.
-func (a *eventAnalyzer) recovery(f FlowInput, te, tw time.Duration) EventFlow {
+// recovery measures how a flow moved (back) onto a recovered or improved
+// element: when each direction did (typically after hysteresis) and
+// whether that lost probes.
+func (a *eventAnalyzer) recovery(e scenario.Event, f FlowInput, te, tw time.Duration) EventFlow {
+	el := elementOf(e)
 	fwd, rev := a.hs[[2]string{f.Ingress, f.Egress}], a.hs[[2]string{f.Egress, f.Ingress}]
 	f0, _ := fwd.at(te)
 	ef := EventFlow{OldPath: f0.path}
-	fc, rc := fwd.within(te, tw), rev.within(te, tw)
-	if len(fc)+len(rc) == 0 {
-		ef.Note = "no route change"
+	onto := func(h hist) (span, bool) {
+		for _, s := range h.within(te, tw) {
+			if el.hits(s.path) {
+				return s, true
+			}
+		}
+		return span{}, false
+	}
+	fs, fok := onto(fwd)
+	rs, rok := onto(rev)
+	if !fok && !rok {
+		ef.Note = "did not move onto " + target(e)
 		return ef
 	}
 	ef.Affected = true
-	ef.Directions = directions(len(fc) > 0, len(rc) > 0)
-	all := append(append(hist{}, fc...), rc...)
-	slices.SortFunc(all, func(x, y span) int { return int(x.at - y.at) })
-	first, last := all[0], all[len(all)-1]
-	ef.DetectionMs = ptr(round2(ms(first.at - te)))
-	ef.SwitchMs = ptr(round2(ms(last.at - te)))
-	if s, ok := fwd.at(last.at); ok {
-		ef.NewPath = s.path
+	ef.Directions = directions(fok, rok)
+	var at []time.Duration
+	for _, s := range []struct {
+		s  span
+		ok bool
+	}{{fs, fok}, {rs, rok}} {
+		if s.ok {
+			at = append(at, s.s.at)
+		}
 	}
-	at := make([]time.Duration, len(all))
-	for i, c := range all {
-		at[i] = c.at
+	slices.Sort(at)
+	first, last := at[0], at[len(at)-1]
+	ef.DetectionMs = ptr(round2(ms(first - te)))
+	ef.SwitchMs = ptr(round2(ms(last - te)))
+	if s, ok := fwd.at(last); ok {
+		ef.NewPath = s.path
 	}
 	ef.Lost = lostNear(f.Overlay, at, recoveryLossWindow)
 	ef.DirectLost = lostNear(f.Direct, at, recoveryLossWindow)
-	ef.Note = first.reason
+	if fok {
+		ef.Note = fs.reason
+	} else {
+		ef.Note = rs.reason
+	}
 	return ef
 }
 

@@ -90,6 +90,19 @@ func (el element) hits(path []string) bool {
 	return false
 }
 
+// overlaps reports whether two elements share a PoP or a directed link.
+func (el element) overlaps(o element) bool {
+	if el.pop != "" || o.pop != "" {
+		return el.pop == o.pop
+	}
+	for l := range el.links {
+		if o.links[l] {
+			return true
+		}
+	}
+	return false
+}
+
 // endpoint reports whether the element is the first or last PoP of path.
 func (el element) endpoint(path []string) bool {
 	return el.pop != "" && len(path) > 0 && (path[0] == el.pop || path[len(path)-1] == el.pop)

@@ -167,8 +167,9 @@ func cdfPlot(r *Report) (*plot.Plot, error) {
 	p.X.Label.Text = "round-trip time (ms)"
 	p.Y.Label.Text = "fraction of echoed probes"
 	p.Y.Min, p.Y.Max = 0, 1
-	p.Legend.Top = true
+	p.Legend.Top = false
 	p.Legend.Left = false
+	p.Legend.YOffs = vg.Points(20)
 	for i, f := range r.Flows {
 		c := plotutil.Color(i)
 		for _, kind := range []struct {

@@ -59,15 +59,15 @@ type Overall struct {
 
 // Flow is one measured flow.
 type Flow struct {
-	Name    string `json:"name"`
-	Client  string `json:"client"`
-	Origin  string `json:"origin"`
-	Ingress string `json:"ingress"`
-	Egress  string `json:"egress"`
-	Rate    int    `json:"rate"`
-	Size    int    `json:"size"`
-	Overlay Stats  `json:"overlay"`
-	Direct  Stats  `json:"direct"`
+	Name    string  `json:"name"`
+	Client  string  `json:"client"`
+	Origin  string  `json:"origin"`
+	Ingress string  `json:"ingress"`
+	Egress  string  `json:"egress"`
+	Rate    int     `json:"rate"`
+	Size    int     `json:"size"`
+	Overlay Stats   `json:"overlay"`
+	Direct  Stats   `json:"direct"`
 	GainPct float64 `json:"median_gain_pct"`
 	// Forward is the ingress's route to the egress over time, Reverse the
 	// egress's route back.

@@ -76,7 +76,7 @@ func eventLines(e Event) []string {
 	if len(lines) == 0 {
 		what := "no flow used it"
 		if e.Kind == KindRecovery {
-			what = "no flow changed its route"
+			what = "no flow moved onto it"
 		}
 		lines = append(lines, head+": "+what+".")
 	}
@@ -84,19 +84,27 @@ func eventLines(e Event) []string {
 }
 
 func flowEffect(e Event, f EventFlow) string {
+	dirs := ""
+	if f.Directions == "reverse" {
+		dirs = " (the way back)"
+	} else if f.Directions == "both" {
+		dirs = " (both ways)"
+	}
 	if e.Kind == KindRecovery {
-		return fmt.Sprintf("%s moved to %s after %s (%s), %d probes lost.",
-			f.Flow, arrow(f.NewPath), msOpt(f.SwitchMs), f.Note, f.Lost)
+		return fmt.Sprintf("%s moved onto it%s after %s (%s), %d probes lost.",
+			f.Flow, dirs, msOpt(f.SwitchMs), f.Note, f.Lost)
 	}
 	if f.FailoverMs == nil {
-		return fmt.Sprintf("%s (%s) lost %d probes; %s.", f.Flow, f.Directions, f.Lost, f.Note)
+		return fmt.Sprintf("%s%s lost %d probes; %s.", f.Flow, dirs, f.Lost, f.Note)
 	}
-	detect := ""
-	if f.DetectionMs != nil {
-		detect = fmt.Sprintf(" (route changed after %s)", msOpt(f.DetectionMs))
+	off := ""
+	if f.DetectionMs != nil && f.SwitchMs != nil && *f.SwitchMs > *f.DetectionMs+50 {
+		off = fmt.Sprintf("; first route change after %s, off it both ways after %s", msOpt(f.DetectionMs), msOpt(f.SwitchMs))
+	} else if f.DetectionMs != nil {
+		off = fmt.Sprintf("; route changed after %s", msOpt(f.DetectionMs))
 	}
-	return fmt.Sprintf("%s left %s; first probe on %s after %s%s, %d probes lost (direct path: %d).",
-		f.Flow, arrow(f.OldPath), arrow(f.NewPath), msOpt(f.FailoverMs), detect, f.Lost, f.DirectLost)
+	return fmt.Sprintf("%s left %s%s%s; first probe on %s after %s, %d probes lost (direct path: %d).",
+		f.Flow, arrow(f.OldPath), dirs, off, arrow(f.NewPath), msOpt(f.FailoverMs), f.Lost, f.DirectLost)
 }
 
 func msText(v float64) string {

@@ -1,0 +1,52 @@
+package des
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/argonet/argo/sim/matrix"
+)
+
+// TestDES330Hour is the headline run: the first 330 PoPs of the real
+// PlanetLab matrix, one hour of virtual time, 200 ms probes, 5 % jitter,
+// stationary RTTs, all defaults. It is a benchmark (minutes of wall time),
+// run only with ARGO_BENCH=1; it prints the figures and the cost.
+// ARGO_DES_DURATION shortens it (e.g. 10m).
+func TestDES330Hour(t *testing.T) {
+	if os.Getenv("ARGO_BENCH") != "1" {
+		t.Skip("benchmark: set ARGO_BENCH=1 (takes minutes)")
+	}
+	c := DefaultConfig()
+	c.Slices = []*matrix.Matrix{planetlab(t, 330)}
+	c.Duration = benchDuration(t, time.Hour)
+	res, err := Run(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logResult(t, res)
+	if res.Summary.SteadyRouteChangesPerPairHour >= 1 {
+		t.Errorf("%.3f route changes per pair per hour, want < 1", res.Summary.SteadyRouteChangesPerPairHour)
+	}
+}
+
+// logResult prints a run's headline figures and cost.
+func logResult(t *testing.T, res *Result) {
+	t.Helper()
+	s, c, g := res.Summary, res.Cost, res.Gossip
+	t.Logf("%d PoPs, %v virtual: wall %.1f s, CPU %.1f s (probes %.1f s, routes %.1f s, optimum %.1f s of wall), %d probes (%.3g/s), %d recomputes (%v, %d shared, %.2f ms each)",
+		res.Settings.PoPs, time.Duration(res.Settings.DurationS*1e9), c.WallSeconds, c.CPUSeconds, c.Phase1Seconds, c.Phase2Seconds, c.TruthSeconds,
+		c.Probes, c.ProbesPerSec, c.Recomputes, c.RecomputesBy, c.SharedRecomputes, c.RecomputeMeanMs)
+	t.Logf("routes after warm-up: %.1f %% on an optimal path, stretch %.4f, %.1f %% of the optimal gain retained, %.2f %% broken; %.3f changes per pair per hour (%.3f over the whole run; failover %d, better %d, unreachable %d)",
+		100*s.OnOptimal, s.MeanStretch, 100*s.GainRetained, 100*s.Broken, s.SteadyRouteChangesPerPairHour, s.RouteChangesPerPairHour, s.Failovers, s.Better, s.Unreachable)
+	t.Logf("gossip: %s, %.0f-byte tables, %.1f broadcasts per PoP per minute (%.0f %% significant), per PoP sent %.0f B/s (max %.0f), received %.0f B/s",
+		g.Mode, g.TableBytes, g.BroadcastsPerMin, 100*g.SignificantShare, g.TxBytesPerSecMean, g.TxBytesPerSecMax, g.RxBytesPerSecMean)
+	for _, e := range res.Events {
+		all := "not within the window"
+		if e.AllS != nil {
+			all = time.Duration(*e.AllS * 1e9).String()
+		}
+		t.Logf("event %s: all routers around it after %s (p50 %.2f s, p90 %.2f s, %d routers, %d stuck)", e.Event, all, e.P50S, e.P90S, e.Routers, e.Stuck)
+	}
+}
