@@ -58,5 +58,5 @@ gen-deps:
 	fi
 
 clean:
-	rm -rf $(BIN) demo-report
 	-[ -x $(BIN)/argosim ] && ./$(BIN)/argosim clean
+	rm -rf $(BIN) demo-report

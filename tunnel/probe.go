@@ -48,7 +48,20 @@ type pathState struct {
 	lostInRow int
 	up        bool
 	sent      uint64
+	// orphanSince is when a down path left every route. Down paths keep
+	// being probed (so that their recovery is reported and pathcalc may
+	// use them again) until orphanTTL has passed.
+	orphanSince time.Time
 }
+
+// Probe timing constants.
+const (
+	// initialTimeout is a path's probe timeout before its first reply, so
+	// that a long path's RTT is learnt at all (compare TCP's initial RTO).
+	initialTimeout = time.Second
+	// orphanTTL bounds how long a down path outside every route is probed.
+	orphanTTL = 5 * time.Minute
+)
 
 // pathEvent is an up/down transition to report.
 type pathEvent struct {
@@ -86,7 +99,9 @@ func newProber(b *Backbone) *prober {
 }
 
 // syncPaths makes the probed paths those of dests: new paths start up, paths
-// still present keep their state, paths no longer present are dropped.
+// still present keep their state, paths no longer present are dropped —
+// except down paths, which stay probed (as orphans) until they answer again
+// or orphanTTL passes, so that pathcalc learns when they recover.
 func (p *prober) syncPaths(dests map[uint16]*destRoute) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -94,7 +109,8 @@ func (p *prober) syncPaths(dests map[uint16]*destRoute) {
 	for _, d := range dests {
 		for _, cp := range d.paths {
 			keep[cp.key] = true
-			if p.paths[cp.key] != nil {
+			if st := p.paths[cp.key]; st != nil {
+				st.orphanSince = time.Time{}
 				continue
 			}
 			p.nextID++
@@ -109,8 +125,15 @@ func (p *prober) syncPaths(dests map[uint16]*destRoute) {
 			p.byID[st.id] = st
 		}
 	}
+	now := time.Now()
 	for k, st := range p.paths {
-		if !keep[k] {
+		switch {
+		case keep[k]:
+		case !st.up:
+			if st.orphanSince.IsZero() {
+				st.orphanSince = now
+			}
+		default:
 			delete(p.paths, k)
 			delete(p.byID, st.id)
 		}
@@ -158,8 +181,19 @@ type outgoing struct {
 func (p *prober) tick(now time.Time) {
 	var out []outgoing
 	p.mu.Lock()
-	for _, st := range p.paths {
+	for k, st := range p.paths {
+		if !st.orphanSince.IsZero() && now.Sub(st.orphanSince) > orphanTTL {
+			// Give up watching: report it up so that pathcalc forgets the
+			// report and may try the path again.
+			delete(p.paths, k)
+			delete(p.byID, st.id)
+			p.events = append(p.events, pathEvent{dst: st.dst, nodes: st.nodes, up: true})
+			continue
+		}
 		timeout := max(p.cfg.Timeout, 2*st.srtt) // long paths get longer
+		if st.srtt == 0 {
+			timeout = max(timeout, initialTimeout)
+		}
 		for i := range st.ring {
 			s := &st.ring[i]
 			if s.sentAt.IsZero() || s.answered || s.lost || now.Sub(s.sentAt) < timeout {
@@ -198,16 +232,21 @@ func (p *prober) reply(src uint16, pr overlay.Probe, at time.Time) {
 		return
 	}
 	s := &st.ring[int(pr.Seq%uint32(len(st.ring)))]
-	if s.seq != pr.Seq || s.sentAt.IsZero() || s.answered || s.lost {
-		return // unknown, duplicate or too late (already counted lost)
+	if s.seq != pr.Seq || s.sentAt.IsZero() || s.answered {
+		return // unknown or duplicate
 	}
-	s.answered = true
 	rtt := at.Sub(s.sentAt)
 	if st.srtt == 0 {
 		st.srtt = rtt
 	} else {
 		st.srtt += (rtt - st.srtt) / 8
 	}
+	if s.lost {
+		// Too late: it stays counted lost, but its RTT still teaches the
+		// timeout, so a path slower than the timeout is not down forever.
+		return
+	}
+	s.answered = true
 	st.lostInRow = 0
 	if !st.up {
 		st.up = true
