@@ -86,4 +86,3 @@ func runSolve(out, errOut io.Writer, f solveFlags) error {
 	_, err = fmt.Fprintf(errOut, "\n%d sources solved in %v\n", m.Len(), took.Round(time.Millisecond))
 	return err
 }
-

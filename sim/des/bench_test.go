@@ -1,10 +1,7 @@
 package des
 
 import (
-	"context"
-	"encoding/json"
 	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -21,30 +18,6 @@ func benchDuration(t testing.TB, d time.Duration) time.Duration {
 		return v
 	}
 	return d
-}
-
-func TestScaleAdhoc(t *testing.T) {
-	n, _ := strconv.Atoi(os.Getenv("ARGO_DES_N"))
-	if n == 0 {
-		t.Skip("set ARGO_DES_N")
-	}
-	c := DefaultConfig()
-	if n <= 490 {
-		c.Slices = []*matrix.Matrix{planetlab(t, n)}
-	} else {
-		c.Slices = []*matrix.Matrix{synthMatrix(t, n, 1)}
-	}
-	c.Duration = benchDuration(t, 2*time.Minute)
-	res, err := Run(context.Background(), c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := json.MarshalIndent(res.Summary, "", " ")
-	logResult(t, res); t.Logf("summary %s", b)
-	b, _ = json.MarshalIndent(res.Cost, "", " ")
-	t.Logf("cost %s", b)
-	b, _ = json.MarshalIndent(res.Gossip, "", " ")
-	t.Logf("gossip %s", b)
 }
 
 // BenchmarkProbeTrain is the per-probe cost of the data path of phase 1:
@@ -70,4 +43,85 @@ func BenchmarkProbeTrain(b *testing.B) {
 		flips = l.advance(&s.env.probeEnv, 0, l.next+50*s.env.interval, flips[:0])
 		done += int(uint16(l.seq - before))
 	}
+}
+
+// warmSim runs n synthetic PoPs for d and returns the simulation.
+func warmSim(b *testing.B, n int, d time.Duration) *sim {
+	b.Helper()
+	c := DefaultConfig()
+	c.Slices = []*matrix.Matrix{synthMatrix(b, n, 1)}
+	c.Duration = time.Hour
+	if err := c.Validate(); err != nil {
+		b.Fatal(err)
+	}
+	s, err := newSim(c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for t0 := int64(0); t0 < int64(d); t0 += s.checkNs * int64(c.Batch) {
+		if err := s.step(t0, t0+s.checkNs*int64(c.Batch)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return s
+}
+
+// BenchmarkCheck is one PoP's publication check with 329 peers: read every
+// tracker (Stats) and run the publish rule (ns/op per check).
+func BenchmarkCheck(b *testing.B) {
+	s := warmSim(b, 330, 10*time.Second)
+	p := s.pops[0]
+	at := int64(10 * time.Second)
+	b.ReportAllocs()
+	for b.Loop() {
+		at += s.checkNs
+		pl := p.hist.payload(len(p.links))
+		for k := range p.links {
+			pl.links[k] = p.links[k].state()
+		}
+		copy(p.cur, pl.links)
+		if err := p.emit(&s.env, at, pl, true); err != nil {
+			b.Fatal(err)
+		}
+		p.hist.collect(at)
+	}
+}
+
+// BenchmarkRecompute is one router's route recomputation at 330 PoPs:
+// from its own store (sync, graph, engine update), on the shared view
+// (engine update only), and the hysteresis recheck (engine rerun).
+func BenchmarkRecompute(b *testing.B) {
+	s := warmSim(b, 330, 20*time.Second)
+	r := s.routers[0]
+	at := int64(20 * time.Second)
+	env := &phase2Env{s: s}
+	w := &s.scratch[0]
+	b.Run("own-store", func(b *testing.B) {
+		for b.Loop() {
+			at += s.tickNs
+			if err := r.recompute(env, w, at, trigUrgent); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	sv, _, err := s.newSharedView(at, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("shared-view", func(b *testing.B) {
+		for b.Loop() {
+			at += s.tickNs
+			if _, err := r.eng.UpdateGraph(sv.g, s.at(at)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("recheck", func(b *testing.B) {
+		for b.Loop() {
+			at += s.tickNs
+			if err := r.recheck(env, at); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -52,7 +52,6 @@ type phase1Env struct {
 	probeEnv
 	gossip *gossipModel
 	tickNs int64
-	unix0  int64 // virtual time 0 as Unix ns (versions follow the clock)
 	w      pathcalc.Weights
 	urgent Urgency
 }

@@ -69,7 +69,7 @@ func newSim(c Config) (*sim, error) {
 	ps.RTTWindow = 1 // see the package comment: percentiles are not published
 	s.env = phase1Env{
 		probeEnv: probeEnv{nw: s.nw, jitter: c.Jitter, unix0: epoch0.UnixNano(), interval: int64(c.Probe.Interval), settings: ps},
-		gossip:   s.gossip, tickNs: s.tickNs, unix0: epoch0.UnixNano(),
+		gossip:   s.gossip, tickNs: s.tickNs,
 		w: c.Path.Weights, urgent: c.Urgent,
 	}
 	s.watches = newWatches(c.Events, s.endNs)
