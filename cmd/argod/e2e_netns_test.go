@@ -255,7 +255,10 @@ func (c *cluster) destroy() {
 	for _, p := range c.pops {
 		if c.t.Failed() {
 			if b, err := os.ReadFile(p.logPath); err == nil {
-				c.t.Logf("---- log of %s ----\n%s", p.name, tail(string(b), 60))
+				if dir := os.Getenv("ARGO_TEST_LOGS"); dir != "" {
+					os.WriteFile(filepath.Join(dir, c.t.Name()[:min(len(c.t.Name()), 40)]+"-"+p.name+".log"), b, 0o644)
+				}
+				c.t.Logf("---- log of %s ----\n%s", p.name, tail(importantLines(string(b)), 60))
 			}
 		}
 	}
@@ -266,6 +269,18 @@ func (c *cluster) destroy() {
 		exec.Command("ip", "netns", "del", ns).Run()
 	}
 	exec.Command("ip", "netns", "del", c.hub).Run()
+}
+
+// importantLines drops wireguard-go's and memberlist's debug chatter.
+func importantLines(s string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, "sub=tunnel") && strings.Contains(l, "level=DEBUG") || strings.Contains(l, "[DEBUG] memberlist") {
+			continue
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n")
 }
 
 func tail(s string, n int) string {

@@ -19,7 +19,7 @@ func TestPinPeersOverlay(t *testing.T) {
 		c.start(p)
 	}
 	a := c.pops[0]
-	waitFor(t, 5*time.Second, "full view", func() error {
+	waitFor(t, 10*time.Second, "full view", func() error {
 		for _, p := range c.pops {
 			if err := c.fullView(p); err != nil {
 				return err

@@ -20,7 +20,7 @@ func TestReload(t *testing.T) {
 		c.start(p)
 	}
 	a, b := c.pops[0], c.pops[1]
-	waitFor(t, 5*time.Second, "full view", func() error {
+	waitFor(t, 10*time.Second, "full view", func() error {
 		for _, p := range c.pops {
 			if err := c.fullView(p); err != nil {
 				return err

@@ -57,7 +57,7 @@ func TestXDPRelay(t *testing.T) {
 				c.start(p)
 			}
 			a, b, cc := c.pops[0], c.pops[1], c.pops[2]
-			waitFor(t, 5*time.Second, "full view", func() error {
+			waitFor(t, 10*time.Second, "full view", func() error {
 				for _, p := range c.pops {
 					if err := c.fullView(p); err != nil {
 						return err
@@ -111,7 +111,7 @@ func TestXDPBlocklistRestart(t *testing.T) {
 		c.start(p)
 	}
 	a, b := c.pops[0], c.pops[1]
-	waitFor(t, 5*time.Second, "full view", func() error { return c.fullView(a) })
+	waitFor(t, 10*time.Second, "full view", func() error { return c.fullView(a) })
 	if err := c.ctl(b, nil, "filter", "add", "198.18.100.1/32"); err != nil {
 		t.Fatal(err)
 	}
