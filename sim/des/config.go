@@ -142,7 +142,7 @@ func DefaultConfig() Config {
 		Urgent:    Urgency{Relative: 0.5, Absolute: 10 * time.Millisecond},
 		Tick:      100 * time.Millisecond,
 		Check:     2 * time.Second,
-		Batch:     5,
+		Batch:     15,
 		Recompute: time.Minute,
 		Sample:    10 * time.Second,
 	}

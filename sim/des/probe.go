@@ -61,16 +61,12 @@ func (l *probeLink) reset(env *probeEnv, t int64) {
 	l.c = cond{until: math.MinInt64}
 }
 
-// advance feeds the Tracker every event (send, reply, expiry) before t,
-// and appends up/down changes to flips.
+// advance feeds the Tracker every event (send, reply or expiry) before t,
+// in time order, and appends up/down changes to flips. It does not
+// allocate.
 func (l *probeLink) advance(env *probeEnv, self int, t int64, flips []flip) []flip {
 	for {
-		ri, rt := -1, int64(math.MaxInt64)
-		for k := range l.fl {
-			if l.fl[k].res < rt {
-				ri, rt = k, l.fl[k].res
-			}
-		}
+		ri, rt := l.earliest()
 		if rt < t && rt <= l.next {
 			p := l.fl[ri]
 			last := len(l.fl) - 1
@@ -96,14 +92,41 @@ func (l *probeLink) advance(env *probeEnv, self int, t int64, flips []flip) []fl
 	}
 }
 
+// earliest returns the pending probe that resolves first (-1 and never
+// when none).
+func (l *probeLink) earliest() (int, int64) {
+	switch len(l.fl) {
+	case 0:
+		return -1, never
+	case 1:
+		return 0, l.fl[0].res
+	}
+	ri, rt := 0, l.fl[0].res
+	for k := 1; k < len(l.fl); k++ {
+		if l.fl[k].res < rt {
+			ri, rt = k, l.fl[k].res
+		}
+	}
+	return ri, rt
+}
+
 // send sends the probe due at l.next and draws its fate.
 func (l *probeLink) send(env *probeEnv, self int) {
 	s := l.next
 	if s >= l.c.until {
 		l.c = env.nw.cond(self, l.peer, s)
 	}
-	deadline := s + int64(l.tr.Timeout())
-	l.tr.Sent(l.seq, env.at(s))
+	var deadline int64
+	if len(l.fl) == 0 {
+		// Nothing pending: the Tracker's next expiry is this probe's
+		// deadline, which spares a second Timeout computation.
+		l.tr.Sent(l.seq, env.at(s))
+		d, _ := l.tr.NextExpiry()
+		deadline = d.UnixNano() - env.unix0
+	} else {
+		deadline = s + int64(l.tr.Timeout())
+		l.tr.Sent(l.seq, env.at(s))
+	}
 	p := pending{res: deadline, seq: l.seq}
 	if l.c.up && (l.c.loss == 0 || l.rng.Float64() >= l.c.loss) {
 		rtt := l.c.rttNs * (1 + env.jitter*l.rng.ExpFloat64())

@@ -61,8 +61,9 @@ func (r *Result) WriteMarkdown(w io.Writer, plots []string) error {
 
 	fmt.Fprintf(b, "## Cost of the simulation\n\n")
 	fmt.Fprintf(b, "| | |\n|---|---|\n")
-	fmt.Fprintf(b, "| wall time | %.1f s (probes %.1f s, routes %.1f s, optimum %.1f s) |\n", c.WallSeconds, c.Phase1Seconds, c.Phase2Seconds, c.TruthSeconds)
-	fmt.Fprintf(b, "| CPU time | %.1f s on %d workers |\n", c.CPUSeconds, st.Workers)
+	fmt.Fprintf(b, "| wall time | %.1f s (probes %.1f s, routes %.1f s, optimum %.1f s) |\n", c.WallSeconds, c.ProbeSeconds, c.RouteSeconds, c.TruthSeconds)
+	fmt.Fprintf(b, "| CPU time, %d workers | %.1f s (probes %.1f s, i.e. %.0f ns per probe; routes %.1f s; optimum %.1f s) |\n",
+		st.Workers, c.CPUSeconds, c.ProbeCPUSeconds, c.ProbeCPUNs, c.RouteCPUSeconds, c.TruthCPUSeconds)
 	fmt.Fprintf(b, "| probes through the trackers | %d (%.3g per wall second) |\n", c.Probes, c.ProbesPerSec)
 	fmt.Fprintf(b, "| route recomputes | %d (urgent %d, recheck %d, removal %d, periodic %d of which %d on the shared view), %.2f ms each |\n",
 		c.Recomputes, c.RecomputesBy["urgent"], c.RecomputesBy["recheck"], c.RecomputesBy["removal"], c.RecomputesBy["periodic"], c.SharedRecomputes, c.RecomputeMeanMs)

@@ -38,20 +38,25 @@ type Settings struct {
 	Workers         int     `json:"workers"`
 }
 
-// Cost is what the run cost in wall time and work.
+// Cost is what the run cost in wall time, CPU time and work. The CPU
+// times are the process's during each phase, all workers together: on a
+// machine shared with other work they say more than the wall times, and
+// halved they are the wall time two idle cores need.
 type Cost struct {
-	WallSeconds float64 `json:"wall_s"`
-	// CPUSeconds is the process's CPU time during the run (both cores):
-	// about twice the wall time this machine needs when nothing else runs.
-	CPUSeconds    float64 `json:"cpu_s"`
-	Phase1Seconds float64 `json:"probe_phase_s"`
-	Phase2Seconds float64 `json:"route_phase_s"`
-	TruthSeconds  float64 `json:"truth_s"`
-	// SharedViewSeconds builds the shared graphs of periodic recomputes.
-	SharedViewSeconds float64 `json:"shared_view_s"`
+	WallSeconds     float64 `json:"wall_s"`
+	CPUSeconds      float64 `json:"cpu_s"`
+	ProbeSeconds    float64 `json:"probe_phase_s"`
+	ProbeCPUSeconds float64 `json:"probe_phase_cpu_s"`
+	RouteSeconds    float64 `json:"route_phase_s"`
+	RouteCPUSeconds float64 `json:"route_phase_cpu_s"`
+	TruthSeconds    float64 `json:"truth_s"`
+	TruthCPUSeconds float64 `json:"truth_cpu_s"`
 	// Probes fed through the trackers, and their rate per wall second.
-	Probes       uint64            `json:"probes"`
-	ProbesPerSec float64           `json:"probes_per_s"`
+	Probes       uint64  `json:"probes"`
+	ProbesPerSec float64 `json:"probes_per_s"`
+	// ProbeCPUNs is the CPU time of the probe phase per probe (it includes
+	// the publication checks).
+	ProbeCPUNs   float64           `json:"probe_cpu_ns"`
 	Broadcasts   uint64            `json:"broadcasts"`
 	Recomputes   uint64            `json:"recomputes"`
 	RecomputesBy map[string]uint64 `json:"recomputes_by_trigger"`
@@ -228,6 +233,9 @@ func (s *sim) summarizeRoutes(res *Result) {
 	}
 	if rc.WallSeconds > 0 {
 		rc.ProbesPerSec = float64(rc.Probes) / rc.WallSeconds
+	}
+	if rc.Probes > 0 {
+		rc.ProbeCPUNs = rc.ProbeCPUSeconds * 1e9 / float64(rc.Probes)
 	}
 	sm := &res.Summary
 	sm.WarmupS = time.Duration(s.warmupNs).Seconds()

@@ -94,9 +94,6 @@ type router struct {
 	removals   []removal
 	lastRun    int64    // last recompute from the own store (tick rate limit)
 	used       []uint64 // bit a*n+b: some primary uses the link a->b
-	missing    bool     // some PoP not removed by membership has no route
-	removed    []bool   // per origin: membership removed it and no newer table came
-	nRemoved   int
 	recheckAt  int64 // the pending hysteresis recheck, 0 if none
 	nodeIdx    int   // next own node change to handle
 
@@ -138,7 +135,7 @@ type scratch struct {
 func newRouter(id, n, windows, nWatches int) *router {
 	r := &router{
 		id: id, prevKey: make([]uint64, n), had: make([]bool, n), pairChanges: make([]uint32, n),
-		used: make([]uint64, (n*n+63)/64), removed: make([]bool, n),
+		used: make([]uint64, (n*n+63)/64),
 		winChanges: make([]uint32, windows), cost: make([]pairCost, n), watches: make([]watchState, nWatches),
 	}
 	return r
@@ -158,8 +155,6 @@ func (r *router) start(s *sim, t int64) error {
 	r.lastRun, r.recheckAt = t-s.tickNs, 0
 	clear(r.prevKey)
 	clear(r.used)
-	clear(r.removed)
-	r.missing, r.nRemoved = true, 0
 	switch {
 	case s.routeDelayNs > 0:
 		r.heap.push(trigger{at: t + s.routeDelayNs, kind: trigUrgent})
@@ -259,7 +254,7 @@ func (r *router) trigger(env *phase2Env, w *scratch, at int64) error {
 	for r.heap.min() == at { // coalesce simultaneous triggers
 		t := r.heap.pop()
 		kind = min(kind, t.kind)
-		relevant = relevant || t.kind != trigUrgent || r.relevant(s, t.ch)
+		relevant = relevant || t.kind != trigUrgent || r.relevant(s, t.ch, at)
 	}
 	if !r.routing(s, at) {
 		return nil // the start schedules the first computation
@@ -374,10 +369,11 @@ func (r *router) recompute(env *phase2Env, w *scratch, at int64, kind int) error
 
 // relevant reports whether an urgent change must be acted on at once
 // here: a link that one of the current primaries uses got worse, or a link
-// got better while some PoP is unreachable. argod recomputes on every
-// change; a recompute for any other change would publish the same routes,
-// up to hysteresis timers, which the periodic recompute runs.
-func (r *router) relevant(s *sim, ch *change) bool {
+// got better while some PoP whose table this router holds is unreachable.
+// argod recomputes on every change; a recompute for any other change
+// would publish the same routes, up to hysteresis timers, which the
+// periodic recompute runs.
+func (r *router) relevant(s *sim, ch *change, at int64) bool {
 	if ch == nil {
 		return true
 	}
@@ -387,7 +383,11 @@ func (r *router) relevant(s *sim, ch *change) bool {
 			return true
 		}
 	}
-	return ch.better && r.missing
+	if !ch.better {
+		return false
+	}
+	r.sync(s, at)
+	return len(r.eng.Current().Routes()) < r.store.Len()-1
 }
 
 // after accounts for a new table: cost, route changes, watches, and the
@@ -406,7 +406,6 @@ func (r *router) after(env *phase2Env, tab *pathcalc.Table, at int64, kind int, 
 			r.used[k/64] |= 1 << (k % 64)
 		}
 	}
-	r.missing = len(tab.Routes()) < n-1-r.nRemoved
 	for i := range env.watches {
 		wa := &env.watches[i]
 		if wa.from <= at && at < wa.until {
@@ -423,9 +422,8 @@ func (r *router) sync(s *sim, at int64) {
 		rm := r.removals[0]
 		r.removals = r.removals[1:]
 		r.applyVisible(s, rm.at)
-		if alive, _ := s.nw.alive(rm.origin, rm.at); !alive && r.store.Remove(uint16(rm.origin)) && !r.removed[rm.origin] {
-			r.removed[rm.origin] = true
-			r.nRemoved++
+		if alive, _ := s.nw.alive(rm.origin, rm.at); !alive {
+			r.store.Remove(uint16(rm.origin))
 		}
 	}
 	r.applyVisible(s, at)
@@ -436,11 +434,7 @@ func (r *router) applyVisible(s *sim, at int64) {
 	for o := range s.nw.n {
 		if v, recv := r.visible(s, o, at); v != nil {
 			// Older or equal versions are ignored by the store.
-			applied, _ := r.store.Apply(linkstate.Table{Origin: uint16(o), Version: v.v}, s.at(recv))
-			if applied && r.removed[o] {
-				r.removed[o] = false
-				r.nRemoved--
-			}
+			_, _ = r.store.Apply(linkstate.Table{Origin: uint16(o), Version: v.v}, s.at(recv))
 		}
 	}
 }

@@ -165,7 +165,7 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 // step simulates [t0, t1): phase 1 (probes and publications, by PoP), the
 // truth, phase 2 (deliveries and routes, by router), then bookkeeping.
 func (s *sim) step(t0, t1 int64) error {
-	start := time.Now()
+	c := &s.cost
 	var checks []int64
 	for c := t0 + s.checkNs; ; c += s.checkNs {
 		if c >= t1 {
@@ -174,40 +174,35 @@ func (s *sim) step(t0, t1 int64) error {
 		}
 		checks = append(checks, c)
 	}
-	err := s.parallel(len(s.pops), func(i int, _ *scratch) error { return s.pops[i].phase1(&s.env, t0, t1, checks) })
+	err := timed(&c.ProbeSeconds, &c.ProbeCPUSeconds, func() error {
+		return s.parallel(len(s.pops), func(i int, _ *scratch) error { return s.pops[i].phase1(&s.env, t0, t1, checks) })
+	})
 	if err != nil {
 		return err
 	}
-	s.cost.Phase1Seconds += time.Since(start).Seconds()
 	urgent := s.collectEpoch()
-
-	start = time.Now()
-	if err := s.ensureTruth(t1); err != nil {
+	if err := timed(&c.TruthSeconds, &c.TruthCPUSeconds, func() error { return s.ensureTruth(t1) }); err != nil {
 		return err
 	}
-	s.cost.TruthSeconds += time.Since(start).Seconds()
-
 	s.scheduleRemovals(t0, t1)
 	env := &phase2Env{s: s, urgent: urgent, watches: s.watches}
-	for k := max((t0+s.periodNs-1)/s.periodNs, 1); k*s.periodNs < t1; k++ {
-		start := time.Now()
-		sv, links, err := s.newSharedView(k*s.periodNs, s.scratch[0].links)
-		s.scratch[0].links = links
-		if err != nil {
-			return err
-		}
-		env.periodic = append(env.periodic, sv)
-		s.cost.SharedViewSeconds += time.Since(start).Seconds()
-	}
 	for k := max((t0+s.sampleNs-1)/s.sampleNs, 1); k*s.sampleNs < t1; k++ {
 		env.samples = append(env.samples, k*s.sampleNs)
 	}
-	start = time.Now()
-	err = s.parallel(len(s.routers), func(i int, w *scratch) error { return s.routers[i].phase2(env, w, t0, t1) })
+	err = timed(&c.RouteSeconds, &c.RouteCPUSeconds, func() error {
+		for k := max((t0+s.periodNs-1)/s.periodNs, 1); k*s.periodNs < t1; k++ {
+			sv, links, err := s.newSharedView(k*s.periodNs, s.scratch[0].links)
+			s.scratch[0].links = links
+			if err != nil {
+				return err
+			}
+			env.periodic = append(env.periodic, sv)
+		}
+		return s.parallel(len(s.routers), func(i int, w *scratch) error { return s.routers[i].phase2(env, w, t0, t1) })
+	})
 	if err != nil {
 		return err
 	}
-	s.cost.Phase2Seconds += time.Since(start).Seconds()
 	s.countRecomputes()
 	s.reduceSamples(env)
 	s.pruneTruths(t1)
@@ -215,6 +210,15 @@ func (s *sim) step(t0, t1 int64) error {
 		p.hist.collect(t1)
 	}
 	return nil
+}
+
+// timed runs f and adds its wall and CPU time (seconds) to wall and cpu.
+func timed(wall, cpu *float64, f func() error) error {
+	w, c := time.Now(), cpuTime()
+	err := f()
+	*wall += time.Since(w).Seconds()
+	*cpu += (cpuTime() - c).Seconds()
+	return err
 }
 
 // collectEpoch gathers the epoch's urgent broadcasts in time order and
