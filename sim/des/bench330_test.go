@@ -35,9 +35,10 @@ func TestDES330Hour(t *testing.T) {
 func logResult(t *testing.T, res *Result) {
 	t.Helper()
 	s, c, g := res.Summary, res.Cost, res.Gossip
-	t.Logf("%d PoPs, %v virtual: wall %.1f s, CPU %.1f s (probes %.1f s = %.0f ns per probe, routes %.1f s, optimum %.1f s), %d probes, %d recomputes (%v, %d shared, %.2f ms each)",
+	t.Logf("%d PoPs, %v virtual: wall %.1f s, CPU %.1f s (probes %.1f s = %.0f ns per probe, routes %.1f s, optimum %.1f s), %d probes, %d recomputes (%v, %d shared, %.2f ms each), peak RSS %.0f MiB",
 		res.Settings.PoPs, time.Duration(res.Settings.DurationS*1e9), c.WallSeconds, c.CPUSeconds, c.ProbeCPUSeconds, c.ProbeCPUNs,
-		c.RouteCPUSeconds, c.TruthCPUSeconds, c.Probes, c.Recomputes, c.RecomputesBy, c.SharedRecomputes, c.RecomputeMeanMs)
+		c.RouteCPUSeconds, c.TruthCPUSeconds, c.Probes, c.Recomputes, c.RecomputesBy, c.SharedRecomputes, c.RecomputeMeanMs,
+		float64(c.MaxRSSBytes)/(1<<20))
 	t.Logf("routes after warm-up: %.1f %% on an optimal path, stretch %.4f, %.1f %% of the optimal gain retained, %.2f %% broken; %.3f changes per pair per hour (%.3f over the whole run; failover %d, better %d, unreachable %d)",
 		100*s.OnOptimal, s.MeanStretch, 100*s.GainRetained, 100*s.Broken, s.SteadyRouteChangesPerPairHour, s.RouteChangesPerPairHour, s.Failovers, s.Better, s.Unreachable)
 	t.Logf("gossip: %s, %.0f-byte tables, %.1f broadcasts per PoP per minute (%.0f %% significant), per PoP sent %.0f B/s (max %.0f), received %.0f B/s",

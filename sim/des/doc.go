@@ -27,10 +27,11 @@
 // What differs from argod, and why (the costs are in the package tests):
 //
 //   - argod recomputes routes every 100 ms tick. Here a PoP recomputes at
-//     once (at most once per Tick) when a table arrives that may break or
-//     restore its routes: a link one of its primary paths uses died or got
-//     much worse (Urgency), or a link came up while some PoP is
-//     unreachable; Hold later it reruns its engine so that hysteresis can
+//     once (at most once per Tick) when a table arrives, or its own
+//     trackers change, in a way that may break or restore its routes: a
+//     link one of its primary paths uses died or got much worse (Urgency),
+//     or a link came up or got much better while it lacks a route to some
+//     PoP it knows; Hold later it reruns its engine so that hysteresis can
 //     conclude; and every Recompute all PoPs recompute. The periodic
 //     recompute uses, for each origin, the newest table that has reached
 //     every PoP, so that one graph serves every PoP whose own store holds

@@ -56,8 +56,8 @@ func TestHistoryCollect(t *testing.T) {
 	if len(h.free) != 2 {
 		t.Fatalf("%d payloads recycled, want 2", len(h.free))
 	}
-	if h.find(4) == nil || h.find(2) != nil || h.newestAt(49).v != 4 || h.urgentBetween(0, 5) {
-		t.Fatalf("find/newestAt wrong: %v", versions(&h))
+	if h.find(4) == nil || h.find(2) != nil || h.urgentBetween(0, 5) {
+		t.Fatalf("find or urgentBetween wrong: %v", versions(&h))
 	}
 	h.vs[2].change = &change{better: true}
 	if !h.urgentBetween(4, 5) || h.urgentBetween(3, 4) {

@@ -64,16 +64,6 @@ func (h *history) find(v uint64) *version {
 	return &h.vs[k]
 }
 
-// newestAt returns the newest version published at or before t, or nil.
-func (h *history) newestAt(t int64) *version {
-	for k := len(h.vs) - 1; k >= 0; k-- {
-		if h.vs[k].at <= t {
-			return &h.vs[k]
-		}
-	}
-	return nil
-}
-
 // collect drops the versions nobody can need from time t on: those older
 // than both the newest version published by t (the origin's own view) and
 // the newest sent version every receiver has by t (see lookups in view.go).

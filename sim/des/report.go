@@ -67,7 +67,8 @@ func (r *Result) WriteMarkdown(w io.Writer, plots []string) error {
 	fmt.Fprintf(b, "| probes through the trackers | %d (%.3g per wall second) |\n", c.Probes, c.ProbesPerSec)
 	fmt.Fprintf(b, "| route recomputes | %d (urgent %d, recheck %d, removal %d, periodic %d of which %d on the shared view), %.2f ms each |\n",
 		c.Recomputes, c.RecomputesBy["urgent"], c.RecomputesBy["recheck"], c.RecomputesBy["removal"], c.RecomputesBy["periodic"], c.SharedRecomputes, c.RecomputeMeanMs)
-	fmt.Fprintf(b, "| tables broadcast | %d |\n\n", c.Broadcasts)
+	fmt.Fprintf(b, "| tables broadcast | %d |\n", c.Broadcasts)
+	fmt.Fprintf(b, "| peak memory of the process | %s |\n\n", bytesIEC(float64(c.MaxRSSBytes)))
 
 	if len(plots) > 0 {
 		fmt.Fprintf(b, "## Plots\n\n")

@@ -63,6 +63,10 @@ type Cost struct {
 	// SharedRecomputes are the periodic ones done on the shared view.
 	SharedRecomputes uint64  `json:"shared_recomputes"`
 	RecomputeMeanMs  float64 `json:"recompute_mean_ms"`
+	// RecomputeMsBy is the mean wall time of one recompute per trigger.
+	RecomputeMsBy map[string]float64 `json:"recompute_ms_by_trigger"`
+	// MaxRSSBytes is the process's peak resident memory so far.
+	MaxRSSBytes int64 `json:"max_rss_bytes"`
 }
 
 // Summary holds the headline figures; the route-quality ones average the
@@ -198,6 +202,8 @@ func (s *sim) summarizeRoutes(res *Result) {
 	steadyHours := time.Duration(max(s.endNs-s.warmupNs, 0)).Hours()
 	rc := &res.Cost
 	rc.RecomputesBy = map[string]uint64{}
+	rc.RecomputeMsBy = map[string]float64{}
+	var kindNs [nTrig]int64
 	var pairs, changes, steady uint64
 	var recNs int64
 	var perPair []float64
@@ -207,7 +213,10 @@ func (s *sim) summarizeRoutes(res *Result) {
 			rc.RecomputesBy[trigNames[k]] += v
 			rc.Recomputes += v
 		}
-		recNs += r.recomputeNs
+		for k, v := range r.recomputeNs {
+			recNs += v
+			kindNs[k] += v
+		}
 		rc.SharedRecomputes += r.shared
 		changes += r.changes
 		steady += r.steadyChanges
@@ -226,6 +235,11 @@ func (s *sim) summarizeRoutes(res *Result) {
 	}
 	if rc.Recomputes > 0 {
 		rc.RecomputeMeanMs = float64(recNs) / float64(rc.Recomputes) / 1e6
+	}
+	for k, ns := range kindNs {
+		if n := rc.RecomputesBy[trigNames[k]]; n > 0 {
+			rc.RecomputeMsBy[trigNames[k]] = float64(ns) / float64(n) / 1e6
+		}
 	}
 	for _, p := range s.pops {
 		rc.Probes += p.stats.probes

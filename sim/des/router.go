@@ -94,8 +94,9 @@ type router struct {
 	removals   []removal
 	lastRun    int64    // last recompute from the own store (tick rate limit)
 	used       []uint64 // bit a*n+b: some primary uses the link a->b
-	recheckAt  int64 // the pending hysteresis recheck, 0 if none
-	nodeIdx    int   // next own node change to handle
+	missing    bool     // at the last update, some PoP in the store had no route
+	recheckAt  int64    // the pending hysteresis recheck, 0 if none
+	nodeIdx    int      // next own node change to handle
 
 	prevKey     []uint64
 	had         []bool
@@ -108,8 +109,8 @@ type router struct {
 	changes, failovers, better, unreach uint64
 	steadyChanges                       uint64
 	recomputes                          [nTrig]uint64
-	shared                              uint64 // periodic recomputes on the shared view
-	recomputeNs                         int64
+	shared                              uint64       // periodic recomputes on the shared view
+	recomputeNs                         [nTrig]int64 // wall time per trigger kind
 }
 
 // phase2Env is what phase 2 shares (read-only).
@@ -135,7 +136,7 @@ type scratch struct {
 func newRouter(id, n, windows, nWatches int) *router {
 	r := &router{
 		id: id, prevKey: make([]uint64, n), had: make([]bool, n), pairChanges: make([]uint32, n),
-		used: make([]uint64, (n*n+63)/64),
+		used:       make([]uint64, (n*n+63)/64),
 		winChanges: make([]uint32, windows), cost: make([]pairCost, n), watches: make([]watchState, nWatches),
 	}
 	return r
@@ -155,6 +156,7 @@ func (r *router) start(s *sim, t int64) error {
 	r.lastRun, r.recheckAt = t-s.tickNs, 0
 	clear(r.prevKey)
 	clear(r.used)
+	r.missing = true
 	switch {
 	case s.routeDelayNs > 0:
 		r.heap.push(trigger{at: t + s.routeDelayNs, kind: trigUrgent})
@@ -254,7 +256,7 @@ func (r *router) trigger(env *phase2Env, w *scratch, at int64) error {
 	for r.heap.min() == at { // coalesce simultaneous triggers
 		t := r.heap.pop()
 		kind = min(kind, t.kind)
-		relevant = relevant || t.kind != trigUrgent || r.relevant(s, t.ch, at)
+		relevant = relevant || t.kind != trigUrgent || r.relevant(s, t.ch)
 	}
 	if !r.routing(s, at) {
 		return nil // the start schedules the first computation
@@ -369,11 +371,13 @@ func (r *router) recompute(env *phase2Env, w *scratch, at int64, kind int) error
 
 // relevant reports whether an urgent change must be acted on at once
 // here: a link that one of the current primaries uses got worse, or a link
-// got better while some PoP whose table this router holds is unreachable.
+// got better while some PoP whose table this router held at its last
+// update was unreachable, or the change comes from a PoP it has no route
+// to (a PoP it did not know, or one that came back).
 // argod recomputes on every change; a recompute for any other change
 // would publish the same routes, up to hysteresis timers, which the
 // periodic recompute runs.
-func (r *router) relevant(s *sim, ch *change, at int64) bool {
+func (r *router) relevant(s *sim, ch *change) bool {
 	if ch == nil {
 		return true
 	}
@@ -383,18 +387,14 @@ func (r *router) relevant(s *sim, ch *change, at int64) bool {
 			return true
 		}
 	}
-	if !ch.better {
-		return false
-	}
-	r.sync(s, at)
-	return len(r.eng.Current().Routes()) < r.store.Len()-1
+	return ch.better && (r.missing || r.eng.Current().Route(uint16(ch.origin)) == nil)
 }
 
 // after accounts for a new table: cost, route changes, watches, and the
 // links its primaries use.
 func (r *router) after(env *phase2Env, tab *pathcalc.Table, at int64, kind int, start time.Time) {
 	s := env.s
-	r.recomputeNs += int64(time.Since(start))
+	r.recomputeNs[kind] += int64(time.Since(start))
 	r.recomputes[kind]++
 	r.countChanges(s, tab, at)
 	clear(r.used)
@@ -406,6 +406,7 @@ func (r *router) after(env *phase2Env, tab *pathcalc.Table, at int64, kind int, 
 			r.used[k/64] |= 1 << (k % 64)
 		}
 	}
+	r.missing = len(tab.Routes()) < r.store.Len()-1
 	for i := range env.watches {
 		wa := &env.watches[i]
 		if wa.from <= at && at < wa.until {

@@ -156,6 +156,7 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	}
 	s.cost.WallSeconds = time.Since(wall).Seconds()
 	s.cost.CPUSeconds = (cpuTime() - cpu).Seconds()
+	s.cost.MaxRSSBytes = maxRSS()
 	res := s.result()
 	s.log.Info("des: done", "wall", time.Since(wall).Round(time.Millisecond), "probes", res.Cost.Probes,
 		"recomputes", res.Cost.Recomputes, "on_optimal", res.Summary.OnOptimal, "gain_retained", res.Summary.GainRetained)

@@ -78,8 +78,8 @@ func TestExactWithoutJitter(t *testing.T) {
 }
 
 // TestStationary: stationary RTTs with 5 % jitter, argod's defaults from a
-// cold start: fewer than one route change per pair per hour after the
-// warm-up, and most of the optimal gain kept.
+// cold start of every PoP: fewer than one route change per pair per hour
+// after the warm-up, and at least 95 % of the optimal gain retained.
 func TestStationary(t *testing.T) {
 	c := config(t, 50, 20*time.Minute)
 	res := mustRun(t, c)
@@ -87,8 +87,32 @@ func TestStationary(t *testing.T) {
 	if s.SteadyRouteChangesPerPairHour >= 1 {
 		t.Errorf("%.3f route changes per pair per hour, want < 1", s.SteadyRouteChangesPerPairHour)
 	}
-	if s.GainRetained < 0.9 || s.Broken != 0 {
-		t.Errorf("gain retained %.3f (want >= 0.9), broken %.3f", s.GainRetained, s.Broken)
+	if s.GainRetained < 0.95 || s.Broken != 0 {
+		t.Errorf("gain retained %.3f (want >= 0.95), broken %.3f", s.GainRetained, s.Broken)
+	}
+}
+
+// TestStationaryPlanetlab is TestStationary on 100 PoPs of the real
+// matrix, whose gains over the direct paths are smaller than the synthetic
+// network's, so that the noise of the estimates weighs more: there argod
+// keeps 87 % of the gain after a cold start of every PoP (hysteresis keeps
+// routes chosen from partial link state) and 94 % when routes are first
+// computed on settled link state (RouteDelay), which this test checks.
+func TestStationaryPlanetlab(t *testing.T) {
+	if raceEnabled || testing.Short() {
+		t.Skip("long: skipped under -race and -short")
+	}
+	c := DefaultConfig()
+	c.Slices = []*matrix.Matrix{planetlab(t, 100)}
+	c.Duration = 20 * time.Minute
+	c.RouteDelay = 30 * time.Second
+	res := mustRun(t, c)
+	s := res.Summary
+	if s.SteadyRouteChangesPerPairHour >= 1 {
+		t.Errorf("%.3f route changes per pair per hour, want < 1", s.SteadyRouteChangesPerPairHour)
+	}
+	if s.GainRetained < 0.92 || s.Broken != 0 {
+		t.Errorf("gain retained %.3f (want >= 0.92), broken %.3f", s.GainRetained, s.Broken)
 	}
 }
 

@@ -49,6 +49,7 @@ type Error struct {
 	Msg                 string
 }
 
+// Error formats the position and the message.
 func (e *Error) Error() string {
 	switch {
 	case e.Field > 0:
