@@ -66,8 +66,8 @@ func (r *Result) plotQuality() (*plot.Plot, error) {
 	p.Title.Text = "Route quality against the optimum"
 	p.X.Label.Text = "virtual time (min)"
 	p.Y.Label.Text = "share"
-	p.Y.Min, p.Y.Max = 0, 1.02
-	p.Legend.Top, p.Legend.Left = false, false
+	p.Y.Min, p.Y.Max = 0, 1.25
+	p.Legend.Top, p.Legend.Left = true, true
 	err := addLines(p,
 		"pairs on an optimal path", r.series(func(s *Sample) float64 { return s.OnOptimal }),
 		"optimal gain retained", r.series(func(s *Sample) float64 { return clamp01(s.GainRetained) }),
@@ -118,8 +118,8 @@ func (r *Result) plotGossip() (*plot.Plot, error) {
 
 func (r *Result) plotEvents() (*plot.Plot, error) {
 	p := plot.New()
-	p.Title.Text = "Time until every router routes around each failure"
-	p.Y.Label.Text = "seconds (max over routers; negative: not within the window)"
+	p.Title.Text = "Time until every router routes around each failure (-1: not in its window)"
+	p.Y.Label.Text = "seconds"
 	vals := make(plotter.Values, len(r.Events))
 	labels := make([]string, len(r.Events))
 	for i, e := range r.Events {
