@@ -45,8 +45,9 @@ func BenchmarkProbeTrain(b *testing.B) {
 	}
 }
 
-// warmSim runs n synthetic PoPs for d and returns the simulation.
-func warmSim(b *testing.B, n int, d time.Duration) *sim {
+// warmSim runs n synthetic PoPs for at least d and returns the simulation
+// and the virtual time it reached.
+func warmSim(b *testing.B, n int, d time.Duration) (*sim, int64) {
 	b.Helper()
 	c := DefaultConfig()
 	c.Slices = []*matrix.Matrix{synthMatrix(b, n, 1)}
@@ -58,20 +59,20 @@ func warmSim(b *testing.B, n int, d time.Duration) *sim {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for t0 := int64(0); t0 < int64(d); t0 += s.checkNs * int64(c.Batch) {
-		if err := s.step(t0, t0+s.checkNs*int64(c.Batch)); err != nil {
+	t := int64(0)
+	for ; t < int64(d); t += s.checkNs * int64(c.Batch) {
+		if err := s.step(t, t+s.checkNs*int64(c.Batch)); err != nil {
 			b.Fatal(err)
 		}
 	}
-	return s
+	return s, t
 }
 
 // BenchmarkCheck is one PoP's publication check with 329 peers: read every
 // tracker (Stats) and run the publish rule (ns/op per check).
 func BenchmarkCheck(b *testing.B) {
-	s := warmSim(b, 330, 10*time.Second)
+	s, at := warmSim(b, 330, 10*time.Second)
 	p := s.pops[0]
-	at := int64(10 * time.Second)
 	b.ReportAllocs()
 	for b.Loop() {
 		at += s.checkNs
@@ -91,9 +92,8 @@ func BenchmarkCheck(b *testing.B) {
 // from its own store (sync, graph, engine update), on the shared view
 // (engine update only), and the hysteresis recheck (engine rerun).
 func BenchmarkRecompute(b *testing.B) {
-	s := warmSim(b, 330, 20*time.Second)
+	s, at := warmSim(b, 330, 20*time.Second)
 	r := s.routers[0]
-	at := int64(20 * time.Second)
 	env := &phase2Env{s: s}
 	w := &s.scratch[0]
 	b.Run("own-store", func(b *testing.B) {
