@@ -79,6 +79,9 @@ func TestParseErrors(t *testing.T) {
 		{"metrics listen", `listen: "127.0.0.1:9464"`, `listen: "localhost"`, 26, "metrics.listen", "not host:port"},
 		{"api mode", "api: {socket: /run/argo/ams.sock}", "api: {socket: /run/argo/ams.sock, mode: '999'}", 25, "api.mode", "octal"},
 		{"pop name", "name: ams,", "name: 'A M S',", 1, "pop.name", "not a valid name"},
+		{"bgp asn format", "prefixes: [203.0.113.0/24]", "prefixes: [203.0.113.0/24]\nbgp: {asn: 'sixty', anycast: [{prefix: 192.0.2.0/24}]}", 25, "bgp.asn", "AS number"},
+		{"bgp duplicate neighbour", "prefixes: [203.0.113.0/24]", "prefixes: [203.0.113.0/24]\nbgp:\n  asn: 65001\n  neighbors:\n    - {address: 198.18.0.254, asn: 65000}\n    - {address: 198.18.0.254, asn: 65000}", 29, "bgp.neighbors[1].address", "duplicates"},
+		{"bgp bad prefix", "prefixes: [203.0.113.0/24]", "prefixes: [203.0.113.0/24]\nbgp: {asn: 65001, anycast: [{prefix: 192.0.2.0/33}]}", 25, "bgp.anycast[0].prefix", "prefix"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
