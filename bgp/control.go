@@ -184,3 +184,11 @@ func (s *Speaker) timerLoop() {
 		}
 	}
 }
+
+// Drained reports whether the operator drained this PoP (draining or fully
+// drained). It is cheap: it asks GoBGP nothing.
+func (s *Speaker) Drained() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.drain.Drained
+}

@@ -19,7 +19,7 @@ func (d *daemon) publish() {
 		t.Prefixes = append(t.Prefixes, (*l)...)
 	}
 	if d.bgp != nil {
-		t.Draining = d.bgp.Status().Drain != "none"
+		t.Draining = d.bgp.Drained()
 	}
 	if d.onramp != nil {
 		// Return traffic to on-ramp clients must come back to this PoP.
