@@ -2,11 +2,9 @@ package des
 
 import (
 	"math"
-	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"github.com/argonet/argo/pathcalc"
+	"github.com/argonet/argo/sim/solve"
 )
 
 // truth is the optimum from every PoP to every other while the ground
@@ -48,44 +46,18 @@ func buildTruth(nw *network, id int, t int64, s pathcalc.Settings, workers int) 
 	for i := range tr.opt {
 		tr.opt[i], tr.direct[i] = math.Inf(1), math.NaN()
 	}
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make([]error, workers)
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				src := int(next.Add(1) - 1)
-				if src >= n {
-					return
-				}
-				if !tr.alive[src] {
-					continue
-				}
-				tab, err := pathcalc.Compute(g, uint16(src), s.MaxHops)
-				if err != nil {
-					errs[w] = err
-					return
-				}
-				for _, r := range tab.Routes() {
-					k := src*n + int(r.Dst)
-					tr.opt[k], tr.optKey[k] = r.Primary.Cost, pathKey(r.Primary.Nodes)
-					if r.DirectUp {
-						tr.direct[k] = r.DirectCost
-					}
+	err = solve.ComputeEach(g, n, s.MaxHops, workers, func(src int) bool { return !tr.alive[src] },
+		func(src int, tab *pathcalc.Table) {
+			for _, r := range tab.Routes() {
+				k := src*n + int(r.Dst)
+				tr.opt[k], tr.optKey[k] = r.Primary.Cost, pathKey(r.Primary.Nodes)
+				if r.DirectUp {
+					tr.direct[k] = r.DirectCost
 				}
 			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
+		})
+	if err != nil {
+		return nil, err
 	}
 	return tr, nil
 }

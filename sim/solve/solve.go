@@ -122,11 +122,24 @@ func Solve(m *matrix.Matrix, o Options) (*Result, error) {
 
 // computeAll runs pathcalc.Compute for every source on the workers.
 func computeAll(g *pathcalc.Graph, n int, o Options) ([][]Pair, error) {
-	workers := o.Workers
+	out := make([][]Pair, n)
+	err := ComputeEach(g, n, o.MaxHops, o.Workers, nil, func(src int, t *pathcalc.Table) {
+		out[src] = pairsOf(t, src)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ComputeEach runs pathcalc.Compute from every source 0..n-1 of g on
+// workers goroutines (<= 0: GOMAXPROCS) and hands each table to fn, which
+// may run concurrently for different sources. Sources for which skip
+// returns true are left out (skip may be nil). It returns the first error.
+func ComputeEach(g *pathcalc.Graph, n, maxHops, workers int, skip func(src int) bool, fn func(src int, t *pathcalc.Table)) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	out := make([][]Pair, n)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	errs := make([]error, workers)
@@ -139,22 +152,25 @@ func computeAll(g *pathcalc.Graph, n int, o Options) ([][]Pair, error) {
 				if src >= n {
 					return
 				}
-				t, err := pathcalc.Compute(g, uint16(src), o.MaxHops)
+				if skip != nil && skip(src) {
+					continue
+				}
+				t, err := pathcalc.Compute(g, uint16(src), maxHops)
 				if err != nil {
 					errs[w] = err
 					return
 				}
-				out[src] = pairsOf(t, src)
+				fn(src, t)
 			}
 		}()
 	}
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // pairsOf converts one source's table, carving paths out of one arena.
