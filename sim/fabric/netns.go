@@ -80,3 +80,15 @@ func createNamedNetns(name string) (netns.NsHandle, error) {
 func writeSysctl(key, value string) error {
 	return os.WriteFile(filepath.Join("/proc/sys", key), []byte(value), 0o644)
 }
+
+// InNetns runs fn on a fresh OS thread that has entered the named network
+// namespace and returns fn's error. Sockets that fn opens belong to that
+// namespace for their whole life.
+func InNetns(name string, fn func() error) error {
+	ns, err := netns.GetFromPath(filepath.Join(netnsDir, name))
+	if err != nil {
+		return fmt.Errorf("netns %s: %w", name, err)
+	}
+	defer ns.Close()
+	return inNetns(ns, fn)
+}

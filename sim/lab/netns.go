@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"github.com/argonet/argo/sim/fabric"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
@@ -15,39 +16,8 @@ import (
 const netnsDir = "/var/run/netns"
 
 // InNetns runs fn on a fresh OS thread that has entered the named network
-// namespace, and returns fn's error. Sockets that fn opens belong to that
-// namespace for their whole life. The thread returns to its original
-// namespace afterwards; if it cannot, it stays locked so that the runtime
-// destroys it.
-func InNetns(name string, fn func() error) error {
-	ns, err := netns.GetFromPath(filepath.Join(netnsDir, name))
-	if err != nil {
-		return fmt.Errorf("netns %s: %w", name, err)
-	}
-	defer ns.Close()
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			errc <- fmt.Errorf("get current netns: %w", err)
-			return
-		}
-		defer orig.Close()
-		if err := netns.Set(ns); err != nil {
-			errc <- fmt.Errorf("enter netns %s: %w", name, err)
-			return
-		}
-		ferr := fn()
-		if err := netns.Set(orig); err != nil {
-			errc <- fmt.Errorf("return from netns %s: %w", name, err)
-			return // the thread stays locked and dies with this goroutine
-		}
-		runtime.UnlockOSThread()
-		errc <- ferr
-	}()
-	return <-errc
-}
+// namespace, and returns fn's error; see fabric.InNetns.
+func InNetns(name string, fn func() error) error { return fabric.InNetns(name, fn) }
 
 // createNetns creates the named network namespace (like `ip netns add`)
 // without moving the calling thread.
