@@ -62,6 +62,18 @@ func TestPinPeersOverlay(t *testing.T) {
 		}
 		return fmt.Errorf("no peer c in %+v", peers)
 	})
+	// argoctl paths shows the in-band probes' measured RTT beside the
+	// computed cost of the pinned path.
+	waitFor(t, 3*time.Second, "probe-measured RTT of the pinned path", func() error {
+		routes, err := c.paths(a)
+		if err != nil {
+			return err
+		}
+		if r := find(routes, "c"); r.ProbeRTTMs == nil || *r.ProbeRTTMs <= 0 || r.ProbeLoss == nil {
+			return fmt.Errorf("route to c without probe figures: %+v", r)
+		}
+		return nil
+	})
 	table, _ := exec.Command(c.argctl, "--socket", a.sock, "peers").CombinedOutput()
 	t.Logf("$ argoctl peers\n%s", table)
 
