@@ -195,7 +195,7 @@ func TestGossipPartitionHeals(t *testing.T) {
 	waitFor(t, 5*time.Second, "convergence", func() bool { return allHold(all, a.own(), b.own(), x.own(), y.own()) })
 
 	p.setCut(true)
-	waitFor(t, 15*time.Second, "each side to drop the other's tables", func() bool {
+	waitFor(t, 30*time.Second, "each side to drop the other's tables", func() bool {
 		for _, n := range all {
 			for _, id := range ids {
 				_, _, ok := n.store.Get(id)
