@@ -167,6 +167,11 @@ type Path struct {
 	HysteresisAbsolute time.Duration `yaml:"hysteresis_absolute"`
 	// HysteresisHold ... continuously for this long (default 2s).
 	HysteresisHold time.Duration `yaml:"hysteresis_hold"`
+	// HysteresisSmallGainHold: a path better by more than
+	// HysteresisAbsolute but less than HysteresisRelative replaces the
+	// current one once that has lasted this long (default 30s, at least
+	// HysteresisHold, at most 1h).
+	HysteresisSmallGainHold time.Duration `yaml:"hysteresis_small_gain_hold"`
 	// Bias adds an operator cost to individual links.
 	Bias []Bias `yaml:"bias"`
 }

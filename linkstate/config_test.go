@@ -35,6 +35,7 @@ func TestConfigValidate(t *testing.T) {
 		{"probe timeout", mod(func(c *Config) { c.ProbeTimeout = time.Second }), "Config.ProbeTimeout 1s must be below ProbeInterval 500ms"},
 		{"suspicion", mod(func(c *Config) { c.SuspicionMult = -1 }), "Config.SuspicionMult -1"},
 		{"fanout", mod(func(c *Config) { c.FanoutConcurrency = -3 }), "Config.FanoutConcurrency -3"},
+		{"retransmit mult", mod(func(c *Config) { c.RetransmitMult = -1 }), "Config.RetransmitMult -1"},
 		{"threshold", mod(func(c *Config) { c.Threshold = Threshold{Relative: -0.5} }), "Config.Threshold: relative -0.5"},
 	}
 	for _, tc := range tests {

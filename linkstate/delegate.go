@@ -1,7 +1,6 @@
 package linkstate
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/hashicorp/memberlist"
@@ -30,17 +29,22 @@ func (d *delegate) NotifyMsg(b []byte) {
 		g.reject(reasonMalformed, err, "")
 		return
 	}
-	if g.accept(via, nt) && kind == kindGossip {
+	ok := g.accept(via, nt)
+	if ok && len(b) <= maxGossipMessage {
 		// Relay: every PoP that learns a newer version queues it once, so
 		// the table spreads epidemically beyond the origin's own transmits.
+		// A table that came by direct send (to a member that just joined)
+		// is relayed too: otherwise it would suppress the relay of the
+		// same version arriving later by gossip.
 		msg := append([]byte(nil), b...)
-		g.queue.QueueBroadcast(&tableBroadcast{origin: nt.table.Origin, msg: msg})
+		msg[0] = kindGossip
+		g.queue.queue(nt.table.Origin, msg)
 	}
 }
 
 // GetBroadcasts hands queued table messages to memberlist's gossip.
 func (d *delegate) GetBroadcasts(overhead, limit int) [][]byte {
-	msgs := d.queue.GetBroadcasts(overhead, limit)
+	msgs := d.queue.get(overhead, limit)
 	n := 0
 	for _, m := range msgs {
 		n += len(m)
@@ -160,27 +164,3 @@ func (g *Gossip) reject(reason string, err error, name string) {
 		g.log.Warn("linkstate: rejected table", "reason", reason, "from", name, "err", err, "suppressed", suppressed)
 	}
 }
-
-// tableBroadcast is one queued table message. A newer message of the same
-// origin replaces an older one still in the queue.
-type tableBroadcast struct {
-	origin uint16
-	msg    []byte
-}
-
-var _ memberlist.NamedBroadcast = (*tableBroadcast)(nil)
-
-// Name identifies the origin, so the queue keeps only its newest table.
-func (b *tableBroadcast) Name() string { return "table/" + strconv.Itoa(int(b.origin)) }
-
-// Invalidates reports whether other is an older table of the same origin.
-func (b *tableBroadcast) Invalidates(other memberlist.Broadcast) bool {
-	o, ok := other.(memberlist.NamedBroadcast)
-	return ok && o.Name() == b.Name()
-}
-
-// Message returns the encoded message.
-func (b *tableBroadcast) Message() []byte { return b.msg }
-
-// Finished is called when the message leaves the queue.
-func (b *tableBroadcast) Finished() {}

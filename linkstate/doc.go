@@ -69,9 +69,10 @@
 // # Dissemination
 //
 //   - A table whose message fits into one memberlist UDP packet (up to 1024
-//     bytes, about 100 links) travels through memberlist's
-//     TransmitLimitedQueue: epidemic gossip, and every receiver that learns
-//     a newer version queues it again. A larger table is sent by its origin
+//     bytes, about 100 links) is piggybacked on memberlist's gossip through
+//     this package's own transmit-limited queue (memberlist's loses
+//     messages, see queue.go): epidemic gossip, and every receiver that
+//     learns a newer version queues it again, however it learned it. A larger table is sent by its origin
 //     directly to every member over memberlist's encrypted TCP stream.
 //   - The own table is broadcast at once when it changed significantly
 //     (Significant, Config.Threshold), else re-sent with a new version every

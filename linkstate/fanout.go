@@ -27,11 +27,17 @@ func newFanout(g *Gossip, conc int) *fanout {
 	return &fanout{g: g, conc: conc, kick: make(chan struct{}, 1), joined: make(map[string]bool)}
 }
 
-// setLatest records msg as the message for members that join later.
+// setLatest records msg as the message for members that join later. Members
+// that joined before the first table was published get it now.
 func (f *fanout) setLatest(msg []byte) {
 	f.mu.Lock()
+	first := f.msg == nil
 	f.msg = msg
+	pending := len(f.joined) > 0
 	f.mu.Unlock()
+	if first && pending {
+		f.wake()
+	}
 }
 
 // sendAll records msg and schedules a send to every member.
@@ -82,12 +88,15 @@ func (f *fanout) run() {
 func (f *fanout) round() {
 	g := f.g
 	f.mu.Lock()
-	all, joined, ready := f.all, f.joined, f.msg != nil
-	f.all, f.joined = false, make(map[string]bool)
-	f.mu.Unlock()
-	if !ready {
+	if f.msg == nil {
+		// Nothing published yet: keep the pending members for the first
+		// table (setLatest or sendAll wakes the loop again).
+		f.mu.Unlock()
 		return
 	}
+	all, joined := f.all, f.joined
+	f.all, f.joined = false, make(map[string]bool)
+	f.mu.Unlock()
 	var targets []*memberlist.Node
 	for _, m := range g.book.members(time.Now()) {
 		if m.Name != g.cfg.Name && m.State == MemberAlive && (all || joined[m.Name]) {

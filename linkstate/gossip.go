@@ -44,7 +44,7 @@ type Gossip struct {
 	store   *Store
 	book    *memberBook
 	rejects *rateLimit
-	queue   *memberlist.TransmitLimitedQueue
+	queue   *broadcastQueue
 	fan     *fanout
 	ml      *memberlist.Memberlist
 
@@ -114,15 +114,12 @@ func newGossip(cfg Config, log *slog.Logger, reg prometheus.Registerer, wrap wra
 	}
 	g.metrics = m
 	g.fan = newFanout(g, cfg.FanoutConcurrency)
-	g.queue = &memberlist.TransmitLimitedQueue{
-		NumNodes: func() int {
-			if ml := mlp.Load(); ml != nil {
-				return ml.NumMembers()
-			}
-			return 1
-		},
-		RetransmitMult: memberlist.DefaultLANConfig().RetransmitMult,
-	}
+	g.queue = newBroadcastQueue(cfg.RetransmitMult, func() int {
+		if ml := mlp.Load(); ml != nil {
+			return ml.NumMembers()
+		}
+		return 1
+	})
 
 	mc, err := g.memberlistConfig(wrap)
 	if err != nil {
@@ -272,7 +269,7 @@ func (g *Gossip) sendLocked(t Table, now time.Time) {
 		return
 	}
 	if len(msg) <= maxGossipMessage {
-		g.queue.QueueBroadcast(&tableBroadcast{origin: t.Origin, msg: msg})
+		g.queue.queue(t.Origin, msg)
 		g.metrics.broadcasts.WithLabelValues(viaGossip).Inc()
 		direct := append([]byte(nil), msg...)
 		direct[0] = kindDirect

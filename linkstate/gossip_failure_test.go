@@ -26,7 +26,7 @@ func TestGossipCrashedNodeRemoved(t *testing.T) {
 		n.Publish(linksTo(10*time.Millisecond, others(ids, n.cfg.Self)...))
 		tables = append(tables, n.own())
 	}
-	waitFor(t, 5*time.Second, "convergence", func() bool { return allHold(nodes, tables...) })
+	waitAllHold(t, 5*time.Second, "convergence", nodes, tables...)
 
 	victim, rest := nodes[3], nodes[:3]
 	before := rest[0].changes.Load()
@@ -72,7 +72,7 @@ func TestGossipGracefulLeave(t *testing.T) {
 	b := c.start(32, "leave-b", netip.AddrPort{}, nil, a.bindAddr)
 	a.Publish(linksTo(time.Millisecond, 32))
 	b.Publish(linksTo(time.Millisecond, 31))
-	waitFor(t, 5*time.Second, "convergence", func() bool { return allHold([]*node{a, b}, a.own(), b.own()) })
+	waitAllHold(t, 5*time.Second, "convergence", []*node{a, b}, a.own(), b.own())
 	if err := b.Shutdown(); err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestGossipRestartReplacesTable(t *testing.T) {
 				n.Publish(linksTo(10*time.Millisecond, others([]uint16{51, 52, 53}, n.cfg.Self)...))
 			}
 			old := b.own()
-			waitFor(t, 5*time.Second, "convergence", func() bool { return allHold([]*node{a, cc}, old) })
+			waitAllHold(t, 5*time.Second, "convergence", []*node{a, cc}, old)
 
 			if graceful {
 				b.Shutdown()
@@ -112,9 +112,9 @@ func TestGossipRestartReplacesTable(t *testing.T) {
 			if fresh.Version <= old.Version {
 				t.Fatalf("restarted version %d not above %d", fresh.Version, old.Version)
 			}
-			d := waitFor(t, 5*time.Second, "the restarted table", func() bool { return allHold([]*node{a, cc}, fresh) })
+			d := waitAllHold(t, 5*time.Second, "the restarted table", []*node{a, cc}, fresh)
 			t.Logf("restarted node's table replaced the old one after %v", d)
-			waitFor(t, 5*time.Second, "b2 to hold the others", func() bool { return allHold([]*node{b2}, a.own(), cc.own()) })
+			waitAllHold(t, 5*time.Second, "b2 to hold the others", []*node{b2}, a.own(), cc.own())
 		})
 	}
 }
@@ -125,7 +125,7 @@ func TestGossipRevivesTableAfterFalseDeath(t *testing.T) {
 	b := c.start(132, "fd-b", netip.AddrPort{}, nil, a.bindAddr)
 	a.Publish(linksTo(time.Millisecond, 132))
 	b.Publish(linksTo(time.Millisecond, 131))
-	waitFor(t, 5*time.Second, "convergence", func() bool { return allHold([]*node{a, b}, a.own(), b.own()) })
+	waitAllHold(t, 5*time.Second, "convergence", []*node{a, b}, a.own(), b.own())
 
 	// What memberlist delivers when it declares b dead and b then refutes.
 	bNode := &memberlist.Node{Name: "fd-b", Addr: net.IPv4(127, 0, 0, 1), Port: b.bindAddr.Port(), Meta: encodeMeta(132, false)}
@@ -176,7 +176,7 @@ func TestGossipJoinsSeedStartedLater(t *testing.T) {
 	}
 	s := c.start(72, "seed", seedAddr, nil)
 	s.Publish(linksTo(time.Millisecond, 71))
-	d := waitFor(t, 3*time.Second, "the retried join", func() bool { return allHold([]*node{a, s}, a.own(), s.own()) })
+	d := waitAllHold(t, 3*time.Second, "the retried join", []*node{a, s}, a.own(), s.own())
 	t.Logf("joined the late seed after %v", d)
 }
 
@@ -192,7 +192,7 @@ func TestGossipPartitionHeals(t *testing.T) {
 	for _, n := range all {
 		n.Publish(bigTable(n.cfg.Self, 150)) // direct sends: not relayed
 	}
-	waitFor(t, 5*time.Second, "convergence", func() bool { return allHold(all, a.own(), b.own(), x.own(), y.own()) })
+	waitAllHold(t, 5*time.Second, "convergence", all, a.own(), b.own(), x.own(), y.own())
 
 	p.setCut(true)
 	waitFor(t, 30*time.Second, "each side to drop the other's tables", func() bool {

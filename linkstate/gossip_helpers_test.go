@@ -2,9 +2,11 @@ package linkstate
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -147,14 +149,23 @@ func (n *node) own() Table {
 }
 
 func allHold(nodes []*node, tables ...Table) bool {
+	return missing(nodes, tables...) == ""
+}
+
+// missing describes which node lacks which table ("" when none does), so
+// that a convergence failure says where gossip stopped.
+func missing(nodes []*node, tables ...Table) string {
+	var b strings.Builder
 	for _, n := range nodes {
 		for _, t := range tables {
-			if !n.holds(t) {
-				return false
+			if n.holds(t) {
+				continue
 			}
+			got, _, ok := n.store.Get(t.Origin)
+			fmt.Fprintf(&b, "%s lacks origin %d v%d (has v%d, stored %v); ", n.cfg.Name, t.Origin, t.Version, got.Version, ok)
 		}
 	}
-	return true
+	return b.String()
 }
 
 func others(ids []uint16, self uint16) []uint16 {
@@ -228,4 +239,22 @@ func freePort(t *testing.T) netip.AddrPort {
 	}
 	t.Fatal("no free port")
 	return netip.AddrPort{}
+}
+
+// waitAllHold waits until every node holds every table and, on timeout,
+// fails naming what each node lacks.
+func waitAllHold(t *testing.T, timeout time.Duration, what string, nodes []*node, tables ...Table) time.Duration {
+	t.Helper()
+	timeout *= slack
+	start := time.Now()
+	for {
+		m := missing(nodes, tables...)
+		if m == "" {
+			return time.Since(start)
+		}
+		if time.Since(start) > timeout {
+			t.Fatalf("timed out after %v waiting for %s: %s", timeout, what, m)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

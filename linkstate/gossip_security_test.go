@@ -15,7 +15,7 @@ func TestGossipWrongKeyNoExchange(t *testing.T) {
 	a.Publish(linksTo(time.Millisecond, 42))
 	b.Publish(linksTo(time.Millisecond, 41))
 	intruder.Publish(linksTo(time.Millisecond, 41, 42))
-	waitFor(t, 5*time.Second, "a and b to converge", func() bool { return allHold([]*node{a, b}, a.own(), b.own()) })
+	waitAllHold(t, 5*time.Second, "a and b to converge", []*node{a, b}, a.own(), b.own())
 	time.Sleep(2 * time.Second) // several reconnect attempts and gossip rounds
 	for _, n := range []*node{a, b} {
 		if _, _, ok := n.store.Get(43); ok {
@@ -38,7 +38,7 @@ func TestGossipRejectsForgedTables(t *testing.T) {
 	waitFor(t, 5*time.Second, "members", func() bool { return a.ml.NumMembers() == 3 && b.ml.NumMembers() == 3 })
 	a.Publish(linksTo(time.Millisecond, 62, 63))
 	cc.Publish(linksTo(time.Millisecond, 61, 62))
-	waitFor(t, 5*time.Second, "convergence", func() bool { return allHold([]*node{b}, a.own(), cc.own()) })
+	waitAllHold(t, 5*time.Second, "convergence", []*node{b}, a.own(), cc.own())
 
 	msg := func(kind byte, name string, tb Table) []byte {
 		b, err := appendMessage(nil, kind, name, &tb)

@@ -31,10 +31,12 @@ func TestGossipConvergesAndPropagates(t *testing.T) {
 		}
 		tables = append(tables, n.own())
 	}
-	d := waitFor(t, 2*time.Second, "every store to hold every table", func() bool { return allHold(nodes, tables...) })
+	d := waitAllHold(t, 2*time.Second, "every store to hold every table", nodes, tables...)
 	t.Logf("5 nodes converged %v after the last start", d)
 
-	waitFor(t, 5*time.Second, "full membership", func() bool {
+	// memberlist spreads joins by gossip and repairs misses by push/pull
+	// (every 5 s here): allow two rounds.
+	waitFor(t, 10*time.Second, "full membership", func() bool {
 		for _, n := range nodes {
 			if len(n.Members()) != 5 {
 				return false
@@ -66,7 +68,7 @@ func TestGossipConvergesAndPropagates(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := nodes[2].own()
-		ds = append(ds, waitFor(t, 2*time.Second, "the significant change to propagate", func() bool { return allHold(nodes, want) }))
+		ds = append(ds, waitAllHold(t, 2*time.Second, "the significant change to propagate", nodes, want))
 	}
 	slices.Sort(ds)
 	t.Logf("significant changes propagated to 4 nodes in %v (sorted)", ds)
@@ -87,7 +89,7 @@ func TestGossipConvergesAndPropagates(t *testing.T) {
 			t.Fatalf("%s received an insignificant change before the refresh", n.cfg.Name)
 		}
 	}
-	waitFor(t, 5*time.Second, "the refresh to carry the small change", func() bool { return allHold(nodes, wantSmall) })
+	waitAllHold(t, 5*time.Second, "the refresh to carry the small change", nodes, wantSmall)
 
 	for _, n := range nodes {
 		if v := value(n.metrics.applied.WithLabelValues(viaGossip)); v == 0 {
@@ -122,7 +124,7 @@ func TestGossipLargeTablesGoDirect(t *testing.T) {
 		}
 		tables = append(tables, n.own())
 	}
-	waitFor(t, 5*time.Second, "330-link tables everywhere", func() bool { return allHold(nodes, tables...) })
+	waitAllHold(t, 5*time.Second, "330-link tables everywhere", nodes, tables...)
 
 	next := bigTable(1001, 330)
 	next.Links[100].Up = !next.Links[100].Up
@@ -130,7 +132,7 @@ func TestGossipLargeTablesGoDirect(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := nodes[1].own()
-	d := waitFor(t, 2*time.Second, "the large table change", func() bool { return allHold(nodes, want) })
+	d := waitAllHold(t, 2*time.Second, "the large table change", nodes, want)
 	t.Logf("330-link table change propagated in %v", d)
 	if d > slack*500*time.Millisecond {
 		t.Fatalf("large table change took %v, want < 500ms", d)
@@ -164,18 +166,18 @@ func TestGossipLateJoinerCatchesUpByPushPull(t *testing.T) {
 		n.Publish(bigTable(n.cfg.Self, 200))
 		tables = append(tables, n.own())
 	}
-	waitFor(t, 5*time.Second, "the early tables", func() bool { return allHold(nodes, tables...) })
+	waitAllHold(t, 5*time.Second, "the early tables", nodes, tables...)
 
 	late := c.start(99, "late", netip.AddrPort{}, nil, nodes[2].bindAddr)
 	late.Publish(linksTo(5*time.Millisecond, 10, 11, 12))
-	d := waitFor(t, 2*time.Second, "the late joiner to hold every table", func() bool { return allHold([]*node{late}, tables...) })
+	d := waitAllHold(t, 2*time.Second, "the late joiner to hold every table", []*node{late}, tables...)
 	t.Logf("late joiner caught up in %v", d)
 	// The seed's push/pull state carries the tables at once; the others
 	// also send theirs directly once they learn of the joiner.
 	if v := value(late.metrics.applied.WithLabelValues(viaPushPull)); v < 1 {
 		t.Fatalf("late joiner applied %v tables via push/pull", v)
 	}
-	waitFor(t, 2*time.Second, "the others to hold the late table", func() bool { return allHold(nodes, late.own()) })
+	waitAllHold(t, 2*time.Second, "the others to hold the late table", nodes, late.own())
 }
 
 func TestGossipSeparateClustersMerge(t *testing.T) {
@@ -200,7 +202,7 @@ func TestGossipSeparateClustersMerge(t *testing.T) {
 	if _, err := y.ml.Join([]string{b.bindAddr.String()}); err != nil {
 		t.Fatal(err)
 	}
-	d := waitFor(t, 10*time.Second, "the merged cluster", func() bool { return allHold(all, a.own(), b.own(), x.own(), y.own()) })
+	d := waitAllHold(t, 10*time.Second, "the merged cluster", all, a.own(), b.own(), x.own(), y.own())
 	t.Logf("halves merged in %v", d)
 }
 

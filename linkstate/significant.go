@@ -10,8 +10,11 @@ import (
 // Threshold says how large a change of a link's measurements must be to count
 // as significant (worth an immediate broadcast rather than waiting for the
 // periodic refresh). An RTT or jitter change is significant only when it
-// exceeds both the relative and the absolute bound, so that 1 ms of noise on
-// a 2 ms link and 5 ms of noise on a 300 ms link are both ignored. The zero
+// exceeds both the absolute bound and the relative bound of the link's RTT,
+// so that 1 ms of noise on a 2 ms link and 5 ms of noise on a 300 ms link are
+// both ignored. Jitter is judged against the RTT, not against itself: it
+// enters a path's cost next to the RTT, and small jitter values swing by
+// more than 10 % all the time. The zero
 // Threshold makes every change significant.
 type Threshold struct {
 	Relative float64       // fraction of the previous value, e.g. 0.1 = 10 %
@@ -54,7 +57,7 @@ func Significant(prev, next Table, th Threshold) bool {
 	for i, a := range prev.Links {
 		b := next.Links[i]
 		if a.Peer != b.Peer || a.Up != b.Up ||
-			durationMoved(a.RTT, b.RTT, th) || durationMoved(a.Jitter, b.Jitter, th) ||
+			durationMoved(a.RTT, b.RTT, a.RTT, th) || durationMoved(a.Jitter, b.Jitter, a.RTT, th) ||
 			math.Abs(a.Loss-b.Loss) > th.Loss {
 			return true
 		}
@@ -62,8 +65,9 @@ func Significant(prev, next Table, th Threshold) bool {
 	return false
 }
 
-// durationMoved reports whether a change from a to b exceeds both bounds.
-func durationMoved(a, b time.Duration, th Threshold) bool {
+// durationMoved reports whether a change from a to b exceeds both the
+// absolute bound and the relative bound taken of scale.
+func durationMoved(a, b, scale time.Duration, th Threshold) bool {
 	d := b - a
 	if d < 0 {
 		d = -d
@@ -71,5 +75,5 @@ func durationMoved(a, b time.Duration, th Threshold) bool {
 	if d == 0 || d <= th.Absolute {
 		return false
 	}
-	return float64(d) > th.Relative*float64(a)
+	return float64(d) > th.Relative*float64(scale)
 }

@@ -74,19 +74,28 @@ func (dc *decider) decide(d int, st routeState, known bool, pin []uint16, forb [
 	}
 	st.pinned = false // a live primary that is no longer (or not) the usable pin
 	if fresh.same(cur) {
-		st.betterSince = time.Time{}
+		st.betterSince, st.gainSince = time.Time{}, time.Time{}
 		return cur, st, nil
 	}
-	ok, gain := dc.h.better(fresh.cost, cur.cost)
-	if !ok {
+	major, gain := dc.h.better(fresh.cost, cur.cost)
+	minor := dc.h.SmallGainHold > 0 && gain > dc.h.AbsMarginMs
+	if !major {
 		st.betterSince = time.Time{}
-		return cur, st, nil
-	}
-	if st.betterSince.IsZero() {
+	} else if st.betterSince.IsZero() {
 		st.betterSince = dc.now
 	}
-	held := dc.now.Sub(st.betterSince)
-	if held < dc.h.Hold {
+	if !minor {
+		st.gainSince = time.Time{}
+	} else if st.gainSince.IsZero() {
+		st.gainSince = dc.now
+	}
+	var held time.Duration
+	switch {
+	case major && dc.now.Sub(st.betterSince) >= dc.h.Hold:
+		held = dc.now.Sub(st.betterSince)
+	case minor && dc.now.Sub(st.gainSince) >= dc.h.SmallGainHold:
+		held = dc.now.Sub(st.gainSince)
+	default:
 		return cur, st, nil
 	}
 	text := fmt.Sprintf("better by %.1f ms (%.0f%%) for %v", gain, 100*gain/cur.cost, held.Round(time.Millisecond))

@@ -256,7 +256,8 @@ func (c *cluster) destroy() {
 		if c.t.Failed() {
 			if b, err := os.ReadFile(p.logPath); err == nil {
 				if dir := os.Getenv("ARGO_TEST_LOGS"); dir != "" {
-					os.WriteFile(filepath.Join(dir, c.t.Name()[:min(len(c.t.Name()), 40)]+"-"+p.name+".log"), b, 0o644)
+					name := strings.ReplaceAll(c.t.Name(), "/", "_")
+					os.WriteFile(filepath.Join(dir, name[:min(len(name), 40)]+"-"+p.name+".log"), b, 0o644)
 				}
 				c.t.Logf("---- log of %s ----\n%s", p.name, tail(importantLines(string(b)), 60))
 			}
