@@ -167,11 +167,10 @@ type Path struct {
 	HysteresisAbsolute time.Duration `yaml:"hysteresis_absolute"`
 	// HysteresisHold ... continuously for this long (default 2s).
 	HysteresisHold time.Duration `yaml:"hysteresis_hold"`
-	// HysteresisSmallGainHold: a path better by more than
-	// HysteresisAbsolute but less than HysteresisRelative replaces the
-	// current one once that has lasted this long (default 30s, at least
-	// HysteresisHold, at most 1h).
-	HysteresisSmallGainHold time.Duration `yaml:"hysteresis_small_gain_hold"`
+	// HysteresisSettle: for this long after a destination becomes
+	// reachable (a start, a restart) only HysteresisAbsolute applies, so
+	// that routes chosen on partial link state do not stay (default 30s).
+	HysteresisSettle time.Duration `yaml:"hysteresis_settle"`
 	// Bias adds an operator cost to individual links.
 	Bias []Bias `yaml:"bias"`
 }

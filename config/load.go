@@ -195,7 +195,7 @@ func (c *Config) applyDefaults() {
 	f(&c.Path.HysteresisRelative, 0.10)
 	d(&c.Path.HysteresisAbsolute, 2*time.Millisecond)
 	d(&c.Path.HysteresisHold, 2*time.Second)
-	d(&c.Path.HysteresisSmallGainHold, 30*time.Second)
+	d(&c.Path.HysteresisSettle, 30*time.Second)
 	if c.API.Socket == "" {
 		c.API.Socket = "/run/argo/argod.sock"
 	}
@@ -363,7 +363,7 @@ func (v *validator) check(c *Config) {
 	v.floatRange("path.hysteresis_relative", c.Path.HysteresisRelative, 0, 10)
 	v.durRange("path.hysteresis_absolute", c.Path.HysteresisAbsolute, 0, time.Minute)
 	v.durRange("path.hysteresis_hold", c.Path.HysteresisHold, 0, time.Hour)
-	v.durRange("path.hysteresis_small_gain_hold", c.Path.HysteresisSmallGainHold, c.Path.HysteresisHold, time.Hour)
+	v.durRange("path.hysteresis_settle", c.Path.HysteresisSettle, 0, time.Hour)
 	for i, b := range c.Path.Bias {
 		at := fmt.Sprintf("path.bias[%d]", i)
 		if _, ok := names[b.From]; !ok {

@@ -38,8 +38,8 @@ type routeState struct {
 	since       time.Time
 	reason      string
 	pinned      bool
-	betterSince time.Time // start of the current run of "a path beats it by both margins"; zero if none
-	gainSince   time.Time // start of the current run of "a path beats it by the absolute margin"; zero if none
+	betterSince time.Time // start of the current run of "a better path exists"; zero if none
+	settleUntil time.Time // end of the settling period after the destination became reachable
 }
 
 // NewEngine returns an engine for PoP self. log may be nil (discard); reg may

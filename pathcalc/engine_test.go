@@ -66,14 +66,15 @@ func TestHysteresis(t *testing.T) {
 		{"small improvement never switches", []step{
 			{0, 30, direct}, {time.Second, 17.5, direct}, {5 * time.Second, 17.5, direct}, {time.Hour, 17.5, direct},
 		}, "initial"},
-		{"absolute but not relative margin switches after SmallGainHold", []step{
-			{0, 30, direct}, {time.Second, 16, direct}, {29999 * time.Millisecond, 16, direct},
-			{time.Millisecond, 16, via3},
-		}, "better by 3.0 ms (6%) for 30s"},
-		{"interrupted small gain restarts SmallGainHold", []step{
-			{0, 30, direct}, {time.Second, 16, direct}, {20 * time.Second, 18.5, direct},
-			{time.Second, 16, direct}, {29 * time.Second, 16, direct}, {time.Second, 16, via3},
-		}, "better by 3.0 ms (6%) for 30s"},
+		{"absolute but not relative margin never switches", []step{
+			{0, 30, direct}, {time.Second, 16, direct}, {time.Minute, 16, direct},
+		}, "initial"},
+		{"while settling, the absolute margin suffices", []step{
+			{0, 30, direct}, {time.Second, 16, direct}, {2 * time.Second, 16, via3},
+		}, "better by 3.0 ms (6%) for 2s"},
+		{"after settling, the absolute margin alone does not switch", []step{
+			{0, 30, direct}, {31 * time.Second, 16, direct}, {time.Hour, 16, direct},
+		}, "initial"},
 		{"big improvement switches only after hold", []step{
 			{0, 30, direct}, {time.Second, 10, direct}, {time.Second, 10, direct},
 			{999 * time.Millisecond, 10, direct}, {time.Millisecond, 10, via3},
@@ -83,7 +84,7 @@ func TestHysteresis(t *testing.T) {
 			{500 * time.Millisecond, 10, direct}, {1900 * time.Millisecond, 10, direct}, {100 * time.Millisecond, 10, via3},
 		}, "better by 9.0 ms (18%) for 2s"},
 		{"worse primary stays while no alternative is better by the margins", []step{
-			{0, 5, via3}, {time.Second, 20.5, via3}, {time.Hour, 20.5, via3},
+			{0, 5, via3}, {time.Second, 22, via3}, {time.Minute, 22, via3},
 		}, "initial"},
 	}
 	for _, tc := range cases {
@@ -100,21 +101,6 @@ func TestHysteresis(t *testing.T) {
 				t.Fatalf("reason %q, want %q", r.Reason, tc.reason)
 			}
 		})
-	}
-}
-
-// TestSmallGainHoldOff checks that SmallGainHold 0 keeps a primary that is
-// beaten only by the absolute margin.
-func TestSmallGainHoldOff(t *testing.T) {
-	s := DefaultSettings()
-	s.Hysteresis.SmallGainHold = 0
-	te := newTestEngine(t, 1, s, baseNet())
-	te.step(0)
-	te.net.set(3, 2, 16)
-	te.step(time.Second)
-	te.step(time.Hour)
-	if got := te.primary(2); !slices.Equal(got, []uint16{1, 2}) {
-		t.Fatalf("primary %v, want [1 2]", got)
 	}
 }
 

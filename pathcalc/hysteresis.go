@@ -60,7 +60,9 @@ func (dc *decider) decide(d int, st routeState, known bool, pin []uint16, forb [
 		if known {
 			text = "reachable again"
 		}
-		return fresh, dc.switchTo(fresh, text), &change{kind: ReasonInitial, text: text}
+		ns := dc.switchTo(fresh, text)
+		ns.settleUntil = dc.now.Add(dc.h.Settle)
+		return fresh, ns, &change{kind: ReasonInitial, text: text}
 	}
 	cur, why := dc.usable(st.primary, forb)
 	if why == "" && int(cur.hops) > dc.hops {
@@ -74,32 +76,30 @@ func (dc *decider) decide(d int, st routeState, known bool, pin []uint16, forb [
 	}
 	st.pinned = false // a live primary that is no longer (or not) the usable pin
 	if fresh.same(cur) {
-		st.betterSince, st.gainSince = time.Time{}, time.Time{}
+		st.betterSince = time.Time{}
 		return cur, st, nil
 	}
-	major, gain := dc.h.better(fresh.cost, cur.cost)
-	minor := dc.h.SmallGainHold > 0 && gain > dc.h.AbsMarginMs
-	if !major {
+	ok, gain := dc.h.better(fresh.cost, cur.cost)
+	if dc.now.Before(st.settleUntil) {
+		// Settling: the first choice was made on the partial link state
+		// of a (re)start; only the absolute margin applies.
+		ok = gain > dc.h.AbsMarginMs
+	}
+	if !ok {
 		st.betterSince = time.Time{}
-	} else if st.betterSince.IsZero() {
+		return cur, st, nil
+	}
+	if st.betterSince.IsZero() {
 		st.betterSince = dc.now
 	}
-	if !minor {
-		st.gainSince = time.Time{}
-	} else if st.gainSince.IsZero() {
-		st.gainSince = dc.now
-	}
-	var held time.Duration
-	switch {
-	case major && dc.now.Sub(st.betterSince) >= dc.h.Hold:
-		held = dc.now.Sub(st.betterSince)
-	case minor && dc.now.Sub(st.gainSince) >= dc.h.SmallGainHold:
-		held = dc.now.Sub(st.gainSince)
-	default:
+	held := dc.now.Sub(st.betterSince)
+	if held < dc.h.Hold {
 		return cur, st, nil
 	}
 	text := fmt.Sprintf("better by %.1f ms (%.0f%%) for %v", gain, 100*gain/cur.cost, held.Round(time.Millisecond))
-	return fresh, dc.switchTo(fresh, text), &change{kind: ReasonBetter, text: text, from: st.primary}
+	ns := dc.switchTo(fresh, text)
+	ns.settleUntil = st.settleUntil
+	return fresh, ns, &change{kind: ReasonBetter, text: text, from: st.primary}
 }
 
 // failover replaces a dead primary at once. It prefers the first previously

@@ -11,10 +11,7 @@ const maxHold = time.Hour
 // Hysteresis keeps routes stable: a route moves to a better path only when
 // the best path beats the current primary's current cost by more than both
 // margins at every Update for at least Hold (which path is best may change
-// meanwhile; the best one at the end is taken). A smaller improvement, above
-// the absolute margin but within the relative one, is taken only once it
-// has lasted SmallGainHold: lasting gains are not left on the table, while
-// noise around the margins causes no flaps. A primary that goes down is
+// meanwhile; the best one at the end is taken). A primary that goes down is
 // replaced at once.
 type Hysteresis struct {
 	// RelMargin is the relative improvement required, in [0, 1) (default 0.10).
@@ -23,15 +20,16 @@ type Hysteresis struct {
 	AbsMarginMs float64
 	// Hold is how long the improvement must persist (default 2s).
 	Hold time.Duration
-	// SmallGainHold is how long an improvement above AbsMarginMs but
-	// within RelMargin must persist before it is taken (default 30s; 0
-	// never takes it). At least Hold.
-	SmallGainHold time.Duration
+	// Settle is how long after a destination became reachable only the
+	// absolute margin applies (default 30s): a route first chosen on the
+	// partial link state of a cold start would otherwise keep a path up to
+	// RelMargin worse than the best one for good.
+	Settle time.Duration
 }
 
 // DefaultHysteresis returns the documented defaults.
 func DefaultHysteresis() Hysteresis {
-	return Hysteresis{RelMargin: 0.10, AbsMarginMs: 2, Hold: 2 * time.Second, SmallGainHold: 30 * time.Second}
+	return Hysteresis{RelMargin: 0.10, AbsMarginMs: 2, Hold: 2 * time.Second, Settle: 30 * time.Second}
 }
 
 // Validate reports the first invalid field by name.
@@ -43,8 +41,8 @@ func (h Hysteresis) Validate() error {
 		return fmt.Errorf("AbsMarginMs: %v not in [0, %g]", h.AbsMarginMs, float64(maxWeight))
 	case h.Hold < 0 || h.Hold > maxHold:
 		return fmt.Errorf("Hold: %v not in [0, %v]", h.Hold, maxHold)
-	case h.SmallGainHold != 0 && (h.SmallGainHold < h.Hold || h.SmallGainHold > maxHold):
-		return fmt.Errorf("SmallGainHold: %v not 0 or in [Hold %v, %v]", h.SmallGainHold, h.Hold, maxHold)
+	case h.Settle < 0 || h.Settle > maxHold:
+		return fmt.Errorf("Settle: %v not in [0, %v]", h.Settle, maxHold)
 	}
 	return nil
 }

@@ -69,7 +69,7 @@ func TestSettingsValidate(t *testing.T) {
 		{mod(func(s *Settings) { s.Hysteresis.RelMargin = 1 }), "Hysteresis.RelMargin:"},
 		{mod(func(s *Settings) { s.Hysteresis.AbsMarginMs = -1 }), "Hysteresis.AbsMarginMs:"},
 		{mod(func(s *Settings) { s.Hysteresis.Hold = -time.Second }), "Hysteresis.Hold:"},
-		{mod(func(s *Settings) { s.Hysteresis.SmallGainHold = time.Second }), "Hysteresis.SmallGainHold:"},
+		{mod(func(s *Settings) { s.Hysteresis.Settle = -time.Second }), "Hysteresis.Settle:"},
 		{mod(func(s *Settings) { s.Hysteresis = Hysteresis{} }), ""},
 	} {
 		err := tc.s.Validate()

@@ -43,7 +43,7 @@ func pathSettings(c *config.Config) pathcalc.Settings {
 	s.Hysteresis.RelMargin = c.Path.HysteresisRelative
 	s.Hysteresis.AbsMarginMs = msOf(c.Path.HysteresisAbsolute)
 	s.Hysteresis.Hold = c.Path.HysteresisHold
-	s.Hysteresis.SmallGainHold = c.Path.HysteresisSmallGainHold
+	s.Hysteresis.Settle = c.Path.HysteresisSettle
 	return s
 }
 

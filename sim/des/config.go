@@ -137,7 +137,7 @@ func DefaultConfig() Config {
 		TTL:       linkstate.DefaultTTL,
 		Gossip: GossipModel{
 			Base: 2 * time.Millisecond, PerRTT: 1.5, Spread: 100 * time.Millisecond,
-			JoinDelay: 500 * time.Millisecond, RetransmitMult: 4,
+			JoinDelay: 500 * time.Millisecond, RetransmitMult: linkstate.DefaultRetransmitMult,
 		},
 		Urgent:    Urgency{Relative: 0.5, Absolute: 10 * time.Millisecond},
 		Tick:      100 * time.Millisecond,

@@ -70,7 +70,7 @@ func TestGossipModelDefaults(t *testing.T) {
 	if d := g.deadAfter(10); d != 2*time.Second { // 3 * 1 * 500ms + 500ms
 		t.Errorf("dead after for 10 members: %v", d)
 	}
-	if r := g.retransmits(330); r != 12 { // 4 * ceil(log10 331)
+	if r := g.retransmits(330); r != 18 { // 6 * ceil(log10 331)
 		t.Errorf("retransmits for 330 members: %d", r)
 	}
 }
