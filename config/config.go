@@ -67,6 +67,9 @@ type Overlay struct {
 	ProbeInterval time.Duration `yaml:"probe_interval"`
 	// ProbeTimeout counts an unanswered path probe as lost (default 200ms).
 	ProbeTimeout time.Duration `yaml:"probe_timeout"`
+	// ProbeLossDown treats a path as down when at least this fraction of
+	// its last 40 path probes was lost (default 0.25; 1 turns it off).
+	ProbeLossDown float64 `yaml:"probe_loss_down"`
 }
 
 // OnRamp is the standard WireGuard device for customers' stock clients.

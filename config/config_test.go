@@ -67,6 +67,7 @@ func TestParseErrors(t *testing.T) {
 		{"interval too small", "interval: 200ms", "interval: 5ms", 19, "probe.interval", "out of range 20ms"},
 		{"interval too big", "interval: 200ms", "interval: 1m", 19, "probe.interval", "out of range"},
 		{"max hops", "max_hops: 3", "max_hops: 5", 21, "path.max_hops", "out of range 1..4"},
+		{"loss down too low", "  port: 51821", "  port: 51821\n  probe_loss_down: 0.01", 5, "overlay.probe_loss_down", "out of range"},
 		{"settle too long", "max_hops: 3", "max_hops: 3\n  hysteresis_settle: 2h", 22, "path.hysteresis_settle", "out of range"},
 		{"bad key", `"mTr2ZfgEeFu3vxeV6MPYD4SQ1yI7kS7l1ueK5UEyDWY="`, `"abc"`, 11, "peers[0].public_key", "not a WireGuard public key"},
 		{"bad prefix", "[203.0.113.0/24]", "[203.0.113.0/33]", 24, "prefixes[0]", "out of range"},

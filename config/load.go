@@ -147,6 +147,9 @@ func (c *Config) applyDefaults() {
 	if c.Overlay.ProbeTimeout == 0 {
 		c.Overlay.ProbeTimeout = 200 * time.Millisecond
 	}
+	if c.Overlay.ProbeLossDown == 0 {
+		c.Overlay.ProbeLossDown = 0.25
+	}
 	if c.Overlay.Address == "" && c.PoP.ID != 0 {
 		c.Overlay.Address = netip.PrefixFrom(DefaultOverlayAddr(c.PoP.ID), OverlayRange.Bits()).String()
 	}
@@ -247,6 +250,7 @@ func (v *validator) check(c *Config) {
 	v.intRange("overlay.underlay_mtu", c.Overlay.UnderlayMTU, 1280, 9000)
 	v.durRange("overlay.probe_interval", c.Overlay.ProbeInterval, 10*time.Millisecond, time.Minute)
 	v.durRange("overlay.probe_timeout", c.Overlay.ProbeTimeout, time.Millisecond, time.Minute)
+	v.floatRange("overlay.probe_loss_down", c.Overlay.ProbeLossDown, 0.05, 1)
 	v.onRamp(c)
 	// peers
 	if len(c.Peers) > MaxPeers {

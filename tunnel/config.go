@@ -53,8 +53,17 @@ type ProbeConfig struct {
 	// DownAfter consecutive lost probes mark a path down (default 3); one
 	// answered probe marks it up again.
 	DownAfter int
-	// Window is the number of recent probes loss is computed over (default 20).
+	// Window is the number of recent probes loss is computed over (default 40).
 	Window int
+	// LossDown marks a path down when at least this fraction of the last
+	// Window probes (and of at least Window/2) was lost (default 0.25; 1
+	// turns it off): a path that still answers but loses a quarter of its
+	// round trips (a link at 20 % loss each way loses 36 %) is left at
+	// once, as a broken one is, rather than after the link's loss average
+	// has caught up. A path at 6 % round-trip loss crosses it about once
+	// in 10,000 windows. Such a path is up again when its loss over the
+	// window is at most LossDown/4.
+	LossDown float64
 }
 
 // Config configures a Backbone. Zero optional fields take the documented
@@ -108,7 +117,10 @@ func (c Config) withDefaults() Config {
 		c.Probe.DownAfter = 3
 	}
 	if c.Probe.Window == 0 {
-		c.Probe.Window = 20
+		c.Probe.Window = 40
+	}
+	if c.Probe.LossDown == 0 {
+		c.Probe.LossDown = 0.25
 	}
 	return c
 }
@@ -169,6 +181,9 @@ func (c Config) Validate() error {
 	if c.Probe.Timeout < 0 || c.Probe.DownAfter < 1 || c.Probe.Window < c.Probe.DownAfter || c.Probe.Window > 1024 {
 		return fmt.Errorf("tunnel: probe: timeout %v, down_after %d, window %d: want timeout >= 0, 1 <= down_after <= window <= 1024",
 			c.Probe.Timeout, c.Probe.DownAfter, c.Probe.Window)
+	}
+	if !(c.Probe.LossDown > 0 && c.Probe.LossDown <= 1) {
+		return fmt.Errorf("tunnel: probe loss_down: %v not in (0, 1]", c.Probe.LossDown)
 	}
 	return validatePeers(c.ID, c.Address.Addr(), c.ListenAddr, c.Peers)
 }

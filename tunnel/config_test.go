@@ -150,7 +150,7 @@ func TestNewRejectsBadInputWithoutSideEffects(t *testing.T) {
 
 func TestProbeDefaults(t *testing.T) {
 	c := Config{}.withDefaults()
-	if c.Probe.Interval != 50*time.Millisecond || c.Probe.Timeout != 200*time.Millisecond || c.Probe.DownAfter != 3 || c.Probe.Window != 20 || c.Port != DefaultPort {
+	if c.Probe.Interval != 50*time.Millisecond || c.Probe.Timeout != 200*time.Millisecond || c.Probe.DownAfter != 3 || c.Probe.Window != 40 || c.Port != DefaultPort {
 		t.Fatalf("defaults %+v", c)
 	}
 }

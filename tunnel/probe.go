@@ -47,7 +47,12 @@ type pathState struct {
 	srtt      time.Duration
 	lostInRow int
 	up        bool
-	sent      uint64
+	lossDown  bool // down because of loss over the window (not a silence)
+	// nextSend is when the next probe is due; suspectUntil ends the
+	// faster probing that a lost probe starts.
+	nextSend     time.Time
+	suspectUntil time.Time
+	sent         uint64
 	// orphanSince is when a down path left every route. Down paths keep
 	// being probed (so that their recovery is reported and pathcalc may
 	// use them again) until orphanTTL has passed.
@@ -61,6 +66,11 @@ const (
 	initialTimeout = time.Second
 	// orphanTTL bounds how long a down path outside every route is probed.
 	orphanTTL = 5 * time.Minute
+	// suspectSpeedup is how much faster a path is probed for suspectFor
+	// after it lost a probe: a loss burst or a degraded link is then
+	// judged on four times the samples, within about a second.
+	suspectSpeedup = 4
+	suspectFor     = 2 * time.Second
 )
 
 // pathEvent is an up/down transition to report.
@@ -68,6 +78,7 @@ type pathEvent struct {
 	dst   uint16
 	nodes []uint16
 	up    bool
+	lossy bool // down because of loss, not silence
 }
 
 // prober sends probes along every path of every route and tracks their
@@ -156,7 +167,7 @@ func (p *prober) stop() {
 // run probes every path each interval until stop.
 func (p *prober) run() {
 	defer close(p.exited)
-	t := time.NewTicker(p.cfg.Interval)
+	t := time.NewTicker(p.cfg.Interval / suspectSpeedup)
 	defer t.Stop()
 	for {
 		select {
@@ -190,22 +201,21 @@ func (p *prober) tick(now time.Time) {
 			p.events = append(p.events, pathEvent{dst: st.dst, nodes: st.nodes, up: true})
 			continue
 		}
-		timeout := max(p.cfg.Timeout, 2*st.srtt) // long paths get longer
-		if st.srtt == 0 {
-			timeout = max(timeout, initialTimeout)
+		suspect := now.Before(st.suspectUntil)
+		if !suspect && now.Before(st.nextSend) {
+			continue
 		}
-		for i := range st.ring {
-			s := &st.ring[i]
-			if s.sentAt.IsZero() || s.answered || s.lost || now.Sub(s.sentAt) < timeout {
-				continue
-			}
-			s.lost = true
-			st.lostInRow++
-			if st.up && st.lostInRow >= p.cfg.DownAfter {
-				st.up = false
-				p.events = append(p.events, pathEvent{dst: st.dst, nodes: st.nodes, up: false})
-			}
+		p.expire(st, now)
+		if now.Before(st.nextSend) {
+			continue
 		}
+		interval := p.cfg.Interval
+		if now.Before(st.suspectUntil) {
+			interval /= suspectSpeedup
+		}
+		// Due again one interval on, less a quarter of the fast one, so
+		// that ticker jitter does not skip a tick.
+		st.nextSend = now.Add(interval - p.cfg.Interval/suspectSpeedup/4)
 		seq := st.nextSeq
 		st.nextSeq++
 		st.ring[int(seq%uint32(len(st.ring)))] = probeSlot{seq: seq, sentAt: now}
@@ -219,6 +229,35 @@ func (p *prober) tick(now time.Time) {
 	for i := range out {
 		if err := p.b.bind.sendRaw(out[i].hdr[:], out[i].body[:], out[i].to); err != nil && !errors.Is(err, errClosedSocket) {
 			p.b.log.Debug("send path probe", "to", out[i].to.id, "err", err)
+		}
+	}
+}
+
+// expire counts st's probes unanswered after the timeout as lost and marks
+// the path down after DownAfter losses in a row or when its loss over the
+// window reaches LossDown. p.mu is held.
+func (p *prober) expire(st *pathState, now time.Time) {
+	timeout := max(p.cfg.Timeout, 2*st.srtt) // long paths get longer
+	if st.srtt == 0 {
+		timeout = max(timeout, initialTimeout)
+	}
+	for i := range st.ring {
+		s := &st.ring[i]
+		if s.sentAt.IsZero() || s.answered || s.lost || now.Sub(s.sentAt) < timeout {
+			continue
+		}
+		s.lost = true
+		st.lostInRow++
+		st.suspectUntil = now.Add(suspectFor)
+		if st.up && st.lostInRow >= p.cfg.DownAfter {
+			st.up = false
+			p.events = append(p.events, pathEvent{dst: st.dst, nodes: st.nodes, up: false})
+		}
+	}
+	if st.up && p.cfg.LossDown < 1 {
+		if lost, resolved := st.loss(); resolved >= len(st.ring)/2 && float64(lost) >= p.cfg.LossDown*float64(resolved) {
+			st.up, st.lossDown = false, true
+			p.events = append(p.events, pathEvent{dst: st.dst, nodes: st.nodes, up: false, lossy: true})
 		}
 	}
 }
@@ -248,14 +287,33 @@ func (p *prober) reply(src uint16, pr overlay.Probe, at time.Time) {
 	}
 	s.answered = true
 	st.lostInRow = 0
+	if st.lossDown {
+		if lost, _ := st.loss(); float64(lost) > p.cfg.LossDown/4*float64(len(st.ring)) {
+			return // still lossy
+		}
+	}
 	if !st.up {
-		st.up = true
+		st.up, st.lossDown = true, false
 		p.events = append(p.events, pathEvent{dst: st.dst, nodes: st.nodes, up: true})
 		select {
 		case p.changed <- struct{}{}:
 		default:
 		}
 	}
+}
+
+// loss counts the lost and the resolved (lost or answered) probes of the
+// window.
+func (st *pathState) loss() (lost, resolved int) {
+	for _, s := range st.ring {
+		if s.lost {
+			lost++
+		}
+		if s.lost || s.answered {
+			resolved++
+		}
+	}
+	return lost, resolved
 }
 
 // report rebuilds the table after transitions and calls the callbacks.
@@ -274,7 +332,11 @@ func (p *prober) report() {
 	}
 	b.mu.Unlock()
 	for _, e := range ev {
-		b.log.Info("path state", "dst", e.dst, "nodes", e.nodes, "up", e.up)
+		if e.lossy {
+			b.log.Info("path state", "dst", e.dst, "nodes", e.nodes, "up", e.up, "reason", fmt.Sprintf("loss >= %.0f%% over the last %d probes", 100*p.cfg.LossDown, p.cfg.Window))
+		} else {
+			b.log.Info("path state", "dst", e.dst, "nodes", e.nodes, "up", e.up)
+		}
 		switch {
 		case e.up && b.cfg.OnPathUp != nil:
 			b.cfg.OnPathUp(e.dst, slices.Clone(e.nodes))
@@ -290,15 +352,7 @@ func (p *prober) stats(active func(dst uint16) []uint16) []PathStat {
 	defer p.mu.Unlock()
 	out := make([]PathStat, 0, len(p.paths))
 	for _, st := range p.paths {
-		var lost, resolved int
-		for _, s := range st.ring {
-			if s.lost {
-				lost++
-			}
-			if s.lost || s.answered {
-				resolved++
-			}
-		}
+		lost, resolved := st.loss()
 		ps := PathStat{Dst: st.dst, Nodes: slices.Clone(st.nodes), RTT: st.srtt, Up: st.up, Sent: st.sent}
 		if resolved > 0 {
 			ps.Loss = float64(lost) / float64(resolved)

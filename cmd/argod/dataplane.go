@@ -57,6 +57,7 @@ func backboneConfig(c *config.Config, d *daemon) tunnel.Config {
 		Probe: tunnel.ProbeConfig{
 			Interval: c.Overlay.ProbeInterval,
 			Timeout:  c.Overlay.ProbeTimeout,
+			LossDown: c.Overlay.ProbeLossDown,
 		},
 	}
 	if d != nil {

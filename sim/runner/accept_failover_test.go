@@ -85,18 +85,10 @@ func TestFailover(t *testing.T) {
 }
 
 // TestDegradedLinkLeft degrades the relay link in use to 20 % loss (both
-// ways) and asserts that every affected direction leaves it within 2 s.
-//
-// argod's defaults detect loss through three consecutive lost in-band path
-// probes (50 ms apart: about 70 % of directions within 2 s at 36 % round
-// trip loss) or through the loss window of 100 probes (20 s) raising the
-// link's cost, which then still waits for the 2 s hysteresis hold (the
-// default scenario shows it: one direction leaves after 0.7 s, the other
-// after about 7 s). This test therefore sets path.max_loss to its minimum,
-// 0.01, so that the first lost probe makes the link count as down and a
-// down primary is left at once, without hysteresis; and probes every
-// 100 ms, so that a 20 % loss surely costs a probe within the first
-// second (at 200 ms, 3 % of directions see no loss in 1.6 s). The
+// ways) and asserts that every affected direction leaves it within 2 s,
+// with argod's defaults: the in-band path probes (every 50 ms) see a fifth
+// of the last 20 probes lost (overlay.probe_loss_down) and report the path
+// down, and a down primary is left at once, without hysteresis. The
 // scenario has no other loss.
 func TestDegradedLinkLeft(t *testing.T) {
 	s, rep := runYAML(t, "name: degrade\nduration: 11s\n"+pairHead+`    - {from: a, to: c, delay: 5ms, symmetric: true}
@@ -105,9 +97,6 @@ func TestDegradedLinkLeft(t *testing.T) {
     - {from: d, to: b, delay: 7500us, symmetric: true}
 `+pairFlows+`events:
   - {at: 4s, action: set_link, from: a, to: c, symmetric: true, loss: 20%}
-argod:
-  path.max_loss: 0.01
-  probe.interval: 100ms
 `)
 	checkConverged(t, s, rep)
 	e, fs := flowEffects(t, rep, 0)
