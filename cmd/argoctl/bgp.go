@@ -12,7 +12,7 @@ import (
 
 func printBGP(w io.Writer, b api.BGP) error {
 	if !b.Enabled {
-		_, err := fmt.Fprintln(w, "BGP is not configured on this PoP")
+		_, err := fmt.Fprintf(w, "BGP is not configured on this PoP; drain: %s\n", b.Drain)
 		return err
 	}
 	health := "healthy"
@@ -65,7 +65,7 @@ func bgpCmd(c *cli) *cobra.Command {
 }
 
 func drainCmd(c *cli, undrain bool) *cobra.Command {
-	use, short, path := "drain", "Drain this PoP: prepend the AS path, withdraw after the grace period (survives restarts)", api.PathDrain
+	use, short, path := "drain", "Drain this PoP: other PoPs stop relaying through it; with BGP, prepend the AS path, withdraw after the grace period (survives restarts)", api.PathDrain
 	if undrain {
 		use, short, path = "undrain", "Undo a drain: announce normally again", api.PathUndrain
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"net/netip"
 	"time"
 
@@ -51,11 +50,22 @@ func (d *daemon) stopBGP() {
 	}
 }
 
-var errNoBGP = errors.New("BGP is not configured on this PoP (no bgp section)")
+// isDrained reports the drain flag: the speaker's with BGP, else the
+// in-memory one.
+func (d *daemon) isDrained() bool {
+	if d.bgp != nil {
+		return d.bgp.Drained()
+	}
+	return d.drained.Load()
+}
 
 func (d *daemon) apiBGP() (api.BGP, error) {
 	if d.bgp == nil {
-		return api.BGP{}, nil
+		drain := "active"
+		if d.drained.Load() {
+			drain = "drained"
+		}
+		return api.BGP{Drain: drain}, nil
 	}
 	s := d.bgp.Status()
 	out := api.BGP{
@@ -81,24 +91,32 @@ func (d *daemon) apiBGP() (api.BGP, error) {
 	return out, nil
 }
 
+// apiDrain stops this PoP attracting traffic: its link table says
+// "draining", so that every other PoP stops relaying through it (like the
+// IS-IS overload bit; it stays reachable as a destination), and with BGP
+// its anycast prefixes are prepended and then withdrawn after the grace
+// period. Without BGP the flag is not kept across a restart.
 func (d *daemon) apiDrain(struct{}) (api.BGP, error) {
-	if d.bgp == nil {
-		return api.BGP{}, badRequest{errNoBGP}
+	if d.bgp != nil {
+		if err := d.bgp.Drain(); err != nil {
+			return api.BGP{}, err
+		}
+		d.log.Info("drain requested: no transit; BGP prepending, then withdrawing after the grace period")
+	} else {
+		d.drained.Store(true)
+		d.log.Info("drain requested: no transit through this PoP")
 	}
-	if err := d.bgp.Drain(); err != nil {
-		return api.BGP{}, err
-	}
-	d.log.Info("drain requested: prepending, then withdrawing after the grace period")
-	d.poke()
+	d.poke() // the main loop publishes the flag within a tick
 	return d.apiBGP()
 }
 
 func (d *daemon) apiUndrain(struct{}) (api.BGP, error) {
-	if d.bgp == nil {
-		return api.BGP{}, badRequest{errNoBGP}
-	}
-	if err := d.bgp.Undrain(); err != nil {
-		return api.BGP{}, err
+	if d.bgp != nil {
+		if err := d.bgp.Undrain(); err != nil {
+			return api.BGP{}, err
+		}
+	} else {
+		d.drained.Store(false)
 	}
 	d.log.Info("undrain requested")
 	d.poke()

@@ -53,6 +53,9 @@ type daemon struct {
 	// bgp announces the anycast prefixes; nil without a bgp section.
 	bgp     *bgp.Speaker
 	learned atomic.Pointer[[]netip.Prefix] // origin prefixes learned by BGP
+	// drained is the drain flag of a PoP without BGP (with BGP, the
+	// speaker holds it and keeps it across restarts).
+	drained atomic.Bool
 
 	// Data-plane state last pushed (guarded by recomputeMu).
 	dpGeneration uint64

@@ -18,9 +18,7 @@ func (d *daemon) publish() {
 	if l := d.learned.Load(); l != nil {
 		t.Prefixes = append(t.Prefixes, (*l)...)
 	}
-	if d.bgp != nil {
-		t.Draining = d.bgp.Drained()
-	}
+	t.Draining = d.isDrained()
 	if d.onramp != nil {
 		// Return traffic to on-ramp clients must come back to this PoP.
 		t.Prefixes = append(t.Prefixes, d.onramp.Prefixes()...)
@@ -60,6 +58,11 @@ func (d *daemon) graph() (nodes []uint16, links []pathcalc.Link) {
 	}
 	for _, t := range d.gossip.Store().Snapshot() {
 		add(t.Origin)
+		if t.Draining && t.Origin != c.PoP.ID {
+			// A draining PoP carries no transit: without its outgoing
+			// links it is a destination only.
+			continue
+		}
 		for _, l := range t.Links {
 			add(l.Peer)
 			links = append(links, pathcalc.Link{

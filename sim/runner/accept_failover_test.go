@@ -120,3 +120,41 @@ func deref(v *float64) float64 {
 	}
 	return *v
 }
+
+// TestDrainRelay drains the relay in use (argod's drain, no BGP in the
+// simulator): both directions leave it within 1 s without losing a probe
+// (the drained PoP still forwards while the others move away), and after
+// the undrain they return only after the hysteresis hold.
+func TestDrainRelay(t *testing.T) {
+	s, rep := runYAML(t, "name: drain\nduration: 12s\n"+pairHead+`    - {from: a, to: c, delay: 5ms, symmetric: true}
+    - {from: c, to: b, delay: 5ms, symmetric: true}
+    - {from: a, to: d, delay: 7500us, symmetric: true}
+    - {from: d, to: b, delay: 7500us, symmetric: true}
+`+pairFlows+`events:
+  - {at: 3s, action: drain_pop, pop: c}
+  - {at: 7s, action: undrain_pop, pop: c}
+`)
+	checkConverged(t, s, rep)
+	e, fs := flowEffects(t, rep, 0)
+	for _, f := range fs {
+		if !f.Affected {
+			t.Errorf("%s %s: flow %s did not use the drained relay (%v)", e.Action, e.Target, f.Flow, f.OldPath)
+			continue
+		}
+		if f.SwitchMs == nil || *f.SwitchMs > 1000 || f.Lost != 0 {
+			t.Errorf("flow %s (%s) left the drained relay after %v ms with %d probes lost, want at most 1000 ms and none (%s)",
+				f.Flow, f.Directions, deref(f.SwitchMs), f.Lost, f.Note)
+			continue
+		}
+		t.Logf("flow %s left %v after %.0f ms for %v, %d probes lost", f.Flow, f.OldPath, *f.SwitchMs, f.NewPath, f.Lost)
+	}
+	e, fs = flowEffects(t, rep, 1)
+	for _, f := range fs {
+		if !f.Affected || f.SwitchMs == nil || *f.SwitchMs < 2000 {
+			t.Errorf("%s %s: flow %s back on the relay after %v ms (affected %v), want after the 2 s hold (%s)",
+				e.Action, e.Target, f.Flow, deref(f.SwitchMs), f.Affected, f.Note)
+			continue
+		}
+		t.Logf("flow %s back on %v after %.0f ms, %d probes lost", f.Flow, f.NewPath, *f.SwitchMs, f.Lost)
+	}
+}

@@ -118,9 +118,10 @@ func (r *run) drain(ctx context.Context, pop, path string) error {
 	return err
 }
 
-// drainVia posts a drain or undrain request. An argod without the endpoint,
-// or without BGP (the simulator configures no BGP routers, and a drain
-// only changes BGP announcements), makes the event skipped, not failed.
+// drainVia posts a drain or undrain request: the PoP stops carrying transit
+// (the simulator runs no BGP routers, so there is no anycast to withdraw).
+// An older argod without the endpoint, or one that drains only with BGP,
+// makes the event skipped, not failed.
 func drainVia(ctx context.Context, c *api.Client, path string) error {
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/argonet/argo/api"
+)
+
+// TestDrainTransit drains the relay of a route on a PoP without BGP: the
+// other PoPs stop relaying through it at once and still reach it; after
+// undrain, the route returns to the relay only after the hysteresis hold.
+func TestDrainTransit(t *testing.T) {
+	// The direct a<->c links cost 50 ms more, so a and c relay through b.
+	c := newCluster(t, []string{"a", "b", "c"}, `path:
+  bias:
+    - {from: a, to: c, cost: 50ms}
+    - {from: c, to: a, cost: 50ms}
+`)
+	for _, p := range c.pops {
+		c.start(p)
+	}
+	a, b := c.pops[0], c.pops[1]
+	viaB, direct := []string{"a", "b", "c"}, []string{"a", "c"}
+	route := func() (api.Route, error) {
+		routes, err := c.paths(a)
+		if err != nil {
+			return api.Route{}, err
+		}
+		return find(routes, "c"), nil
+	}
+	waitFor(t, 10*time.Second, "a's route to c via b", func() error {
+		r, err := route()
+		if err != nil {
+			return err
+		}
+		if !slices.Equal(r.Path, viaB) {
+			return fmt.Errorf("route to c: %+v", r)
+		}
+		return nil
+	})
+
+	var st api.BGP
+	if err := c.ctl(b, &st, "drain", "-o", "json"); err != nil {
+		t.Fatal(err)
+	}
+	drained := time.Now()
+	waitFor(t, 2*time.Second, "a to leave the drained relay", func() error {
+		r, err := route()
+		if err != nil {
+			return err
+		}
+		if !slices.Equal(r.Path, direct) || !r.Reachable {
+			return fmt.Errorf("route to c: %+v", r)
+		}
+		return nil
+	})
+	t.Logf("a left the drained relay b after %v", time.Since(drained).Round(time.Millisecond))
+	if err := c.ctl(b, &st, "bgp", "-o", "json"); err != nil || st.Drain != "drained" {
+		t.Fatalf("argoctl bgp on b: %+v, %v", st, err)
+	}
+	routes, err := c.paths(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := find(routes, "b"); !slices.Equal(r.Path, []string{"a", "b"}) {
+		t.Fatalf("the drained PoP is no longer reached directly: %+v", r)
+	}
+
+	if err := c.ctl(b, nil, "undrain"); err != nil {
+		t.Fatal(err)
+	}
+	undrained := time.Now()
+	waitFor(t, 10*time.Second, "a back on the relay", func() error {
+		r, err := route()
+		if err != nil {
+			return err
+		}
+		if !slices.Equal(r.Path, viaB) {
+			return fmt.Errorf("route to c: %+v", r)
+		}
+		return nil
+	})
+	back := time.Since(undrained)
+	t.Logf("back via b %v after undrain", back.Round(time.Millisecond))
+	if back < 2*time.Second {
+		t.Fatalf("back via b after %v: sooner than the 2 s hysteresis hold", back)
+	}
+}
