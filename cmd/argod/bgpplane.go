@@ -61,11 +61,11 @@ func (d *daemon) isDrained() bool {
 
 func (d *daemon) apiBGP() (api.BGP, error) {
 	if d.bgp == nil {
-		drain := "active"
+		drain := bgp.DrainNone
 		if d.drained.Load() {
-			drain = "drained"
+			drain = bgp.DrainDrained
 		}
-		return api.BGP{Drain: drain}, nil
+		return api.BGP{Drain: string(drain)}, nil
 	}
 	s := d.bgp.Status()
 	out := api.BGP{
