@@ -165,7 +165,7 @@ type Path struct {
 	// RelayCost is added per relay PoP on a path (default 1ms).
 	RelayCost time.Duration `yaml:"relay_cost"`
 	// HysteresisRelative and HysteresisAbsolute: a better path replaces the
-	// current one only when better by both (defaults 10 %, 2ms) ...
+	// current one only when better by both (defaults 8 %, 2ms) ...
 	HysteresisRelative float64       `yaml:"hysteresis_relative"`
 	HysteresisAbsolute time.Duration `yaml:"hysteresis_absolute"`
 	// HysteresisHold ... continuously for this long (default 2s).

@@ -195,7 +195,7 @@ func (c *Config) applyDefaults() {
 	d(&c.Path.RetransmitPenalty, 200*time.Millisecond)
 	f(&c.Path.MaxLoss, 0.5)
 	d(&c.Path.RelayCost, time.Millisecond)
-	f(&c.Path.HysteresisRelative, 0.10)
+	f(&c.Path.HysteresisRelative, 0.08)
 	d(&c.Path.HysteresisAbsolute, 2*time.Millisecond)
 	d(&c.Path.HysteresisHold, 2*time.Second)
 	d(&c.Path.HysteresisSettle, 30*time.Second)

@@ -95,9 +95,10 @@ func TestStationary(t *testing.T) {
 // TestStationaryPlanetlab is TestStationary on 100 PoPs of the real
 // matrix, whose gains over the direct paths are smaller than the synthetic
 // network's, so that the noise of the estimates weighs more: there argod
-// keeps 87 % of the gain after a cold start of every PoP (hysteresis keeps
-// routes chosen from partial link state) and 94 % when routes are first
-// computed on settled link state (RouteDelay), which this test checks.
+// keeps 93.6 % of the gain after a cold start of every PoP (the settling
+// period of the hysteresis replaces routes chosen from partial link state)
+// and 94.5 % when routes are first computed on settled link state
+// (RouteDelay), which this test checks.
 func TestStationaryPlanetlab(t *testing.T) {
 	if raceEnabled || testing.Short() {
 		t.Skip("long: skipped under -race and -short")
