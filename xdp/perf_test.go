@@ -103,6 +103,7 @@ func TestPerfComparison(t *testing.T) {
 		kernelRelease(), runtime.NumCPU(), load0, loadAvg(), rounds, dur,
 		perfTable(order, res, [][2]string{
 			{"xdp-blocklist", "nft-ingress"}, {"xdp-blocklist", "nft-prerouting"}, {"xdp-blocklist", "nft-ingress-gro"},
+			{"xdp-drop-floor", "nft-ingress"}, {"xdp-blocklist", "xdp-drop-floor"},
 			{"xdp-blocklist-1k", "nft-ingress-1k"},
 			{"xdp-relay", "tunnel-relay"}, {"xdp-relay", "batch-forwarder"},
 		}))
