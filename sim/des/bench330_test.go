@@ -13,7 +13,7 @@ import (
 // PlanetLab matrix, one hour of virtual time, 200 ms probes, 5 % jitter,
 // stationary RTTs, all defaults. It is a benchmark (minutes of wall time),
 // run only with ARGO_BENCH=1; it prints the figures and the cost, and
-// checks the route stability and the time budget.
+// checks the route stability, the gain retained and the time budget.
 // ARGO_DES_DURATION shortens it (e.g. 10m).
 func TestDES330Hour(t *testing.T) {
 	if os.Getenv("ARGO_BENCH") != "1" {
@@ -29,6 +29,9 @@ func TestDES330Hour(t *testing.T) {
 	logResult(t, res)
 	if res.Summary.SteadyRouteChangesPerPairHour >= 1 {
 		t.Errorf("%.3f route changes per pair per hour, want < 1", res.Summary.SteadyRouteChangesPerPairHour)
+	}
+	if c.Duration == time.Hour && res.Summary.GainRetained < 0.95 {
+		t.Errorf("%.1f %% of the optimal gain retained, want at least 95 %%", 100*res.Summary.GainRetained)
 	}
 	// The target is 3 minutes of wall time on this 2-core machine. Other
 	// work shares it, so the check is on the CPU time: halved, it is the
