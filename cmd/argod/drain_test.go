@@ -24,39 +24,27 @@ func TestDrainTransit(t *testing.T) {
 	}
 	a, b := c.pops[0], c.pops[1]
 	viaB, direct := []string{"a", "b", "c"}, []string{"a", "c"}
-	route := func() (api.Route, error) {
-		routes, err := c.paths(a)
-		if err != nil {
-			return api.Route{}, err
-		}
-		return find(routes, "c"), nil
+	waitRoute := func(within time.Duration, want []string) {
+		t.Helper()
+		waitFor(t, within, fmt.Sprintf("a's route to c via %v", want), func() error {
+			routes, err := c.paths(a)
+			if err != nil {
+				return err
+			}
+			if r := find(routes, "c"); !slices.Equal(r.Path, want) || !r.Reachable {
+				return fmt.Errorf("route to c: %+v", r)
+			}
+			return nil
+		})
 	}
-	waitFor(t, 10*time.Second, "a's route to c via b", func() error {
-		r, err := route()
-		if err != nil {
-			return err
-		}
-		if !slices.Equal(r.Path, viaB) {
-			return fmt.Errorf("route to c: %+v", r)
-		}
-		return nil
-	})
+	waitRoute(10*time.Second, viaB)
 
 	var st api.BGP
 	if err := c.ctl(b, &st, "drain", "-o", "json"); err != nil {
 		t.Fatal(err)
 	}
 	drained := time.Now()
-	waitFor(t, 2*time.Second, "a to leave the drained relay", func() error {
-		r, err := route()
-		if err != nil {
-			return err
-		}
-		if !slices.Equal(r.Path, direct) || !r.Reachable {
-			return fmt.Errorf("route to c: %+v", r)
-		}
-		return nil
-	})
+	waitRoute(2*time.Second, direct)
 	t.Logf("a left the drained relay b after %v", time.Since(drained).Round(time.Millisecond))
 	if err := c.ctl(b, &st, "bgp", "-o", "json"); err != nil || st.Drain != "drained" {
 		t.Fatalf("argoctl bgp on b: %+v, %v", st, err)
@@ -73,16 +61,7 @@ func TestDrainTransit(t *testing.T) {
 		t.Fatal(err)
 	}
 	undrained := time.Now()
-	waitFor(t, 10*time.Second, "a back on the relay", func() error {
-		r, err := route()
-		if err != nil {
-			return err
-		}
-		if !slices.Equal(r.Path, viaB) {
-			return fmt.Errorf("route to c: %+v", r)
-		}
-		return nil
-	})
+	waitRoute(10*time.Second, viaB)
 	back := time.Since(undrained)
 	t.Logf("back via b %v after undrain", back.Round(time.Millisecond))
 	if back < 2*time.Second {

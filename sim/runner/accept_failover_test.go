@@ -18,6 +18,14 @@ links:
     - {from: a, to: b, delay: 40ms, symmetric: true}
 `
 
+// twoRelays adds relays c (10 ms RTT) and d (15 ms) to pairHead's 80 ms
+// direct path.
+const twoRelays = `    - {from: a, to: c, delay: 5ms, symmetric: true}
+    - {from: c, to: b, delay: 5ms, symmetric: true}
+    - {from: a, to: d, delay: 7500us, symmetric: true}
+    - {from: d, to: b, delay: 7500us, symmetric: true}
+`
+
 const pairFlows = `clients: [{name: ca, pop: a}, {name: cb, pop: b}]
 origins: [{name: ob, pop: b, prefix: 203.0.113.0/24}, {name: oa, pop: a, prefix: 192.0.2.0/24}]
 flows: [{name: fwd, client: ca, origin: ob}, {name: rev, client: cb, origin: oa}]
@@ -91,11 +99,7 @@ func TestFailover(t *testing.T) {
 // down, and a down primary is left at once, without hysteresis. The
 // scenario has no other loss.
 func TestDegradedLinkLeft(t *testing.T) {
-	s, rep := runYAML(t, "name: degrade\nduration: 11s\n"+pairHead+`    - {from: a, to: c, delay: 5ms, symmetric: true}
-    - {from: c, to: b, delay: 5ms, symmetric: true}
-    - {from: a, to: d, delay: 7500us, symmetric: true}
-    - {from: d, to: b, delay: 7500us, symmetric: true}
-`+pairFlows+`events:
+	s, rep := runYAML(t, "name: degrade\nduration: 11s\n"+pairHead+twoRelays+pairFlows+`events:
   - {at: 4s, action: set_link, from: a, to: c, symmetric: true, loss: 20%}
 `)
 	checkConverged(t, s, rep)
@@ -126,11 +130,7 @@ func deref(v *float64) float64 {
 // (the drained PoP still forwards while the others move away), and after
 // the undrain they return only after the hysteresis hold.
 func TestDrainRelay(t *testing.T) {
-	s, rep := runYAML(t, "name: drain\nduration: 12s\n"+pairHead+`    - {from: a, to: c, delay: 5ms, symmetric: true}
-    - {from: c, to: b, delay: 5ms, symmetric: true}
-    - {from: a, to: d, delay: 7500us, symmetric: true}
-    - {from: d, to: b, delay: 7500us, symmetric: true}
-`+pairFlows+`events:
+	s, rep := runYAML(t, "name: drain\nduration: 12s\n"+pairHead+twoRelays+pairFlows+`events:
   - {at: 3s, action: drain_pop, pop: c}
   - {at: 7s, action: undrain_pop, pop: c}
 `)
