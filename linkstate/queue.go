@@ -63,7 +63,7 @@ func (q *broadcastQueue) get(overhead, limit int) [][]byte {
 	}
 	q.mu.Unlock()
 	// numNodes takes memberlist's node lock: call it outside q.mu.
-	max := max(retransmitLimit(q.mult, q.numNodes()), 1)
+	limitTx := max(retransmitLimit(q.mult, q.numNodes()), 1)
 
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -93,7 +93,7 @@ func (q *broadcastQueue) get(overhead, limit int) [][]byte {
 		used += overhead + len(e.m.msg)
 		out = append(out, e.m.msg)
 		e.m.transmits++
-		if e.m.transmits >= max {
+		if e.m.transmits >= limitTx {
 			delete(q.items, e.origin)
 		}
 	}
