@@ -457,3 +457,27 @@ func TestPinCurrentPrimaryIsNoChange(t *testing.T) {
 		t.Fatalf("route %+v, pinned changes %v", r, changes(t, te, ReasonPinned))
 	}
 }
+
+// TestDrainingRelay: links of a draining PoP carry no transit, so a route
+// through it fails over at once, with the reason, and it stays reachable.
+func TestDrainingRelay(t *testing.T) {
+	te := newTestEngine(t, 1, DefaultSettings(), baseNet())
+	te.step(0)
+	te.net.set(3, 2, 10)
+	te.step(time.Second)
+	te.step(2 * time.Second)
+	if got := te.primary(2); !slices.Equal(got, []uint16{1, 3, 2}) {
+		t.Fatalf("primary %v, want via 3", got)
+	}
+	for _, peer := range []uint16{1, 2, 4} {
+		te.net.edit(3, peer, func(l *Link) { l.Draining = true })
+	}
+	tab := te.step(100 * time.Millisecond)
+	r := tab.Route(2)
+	if !slices.Equal(r.Primary.Nodes, []uint16{1, 2}) || r.Reason != "primary down: PoP 3 is draining (no transit)" {
+		t.Fatalf("route to 2: %v (%q), want [1 2] because 3 is draining", r.Primary.Nodes, r.Reason)
+	}
+	if got := te.primary(3); !slices.Equal(got, []uint16{1, 3}) {
+		t.Fatalf("route to the draining PoP: %v, want [1 3]", got)
+	}
+}

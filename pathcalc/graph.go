@@ -14,10 +14,11 @@ const MaxNodes = 2048
 type linkState uint8
 
 const (
-	linkMissing linkState = iota // no link reported
-	linkLive                     // Up and Loss < MaxLoss
-	linkDown                     // reported with Up == false
-	linkLossy                    // Up but Loss >= MaxLoss
+	linkMissing  linkState = iota // no link reported
+	linkLive                      // Up and Loss < MaxLoss
+	linkDown                      // reported with Up == false
+	linkLossy                     // Up but Loss >= MaxLoss
+	linkDraining                  // From is draining: no transit
 )
 
 var inf = math.Inf(1)
@@ -119,6 +120,8 @@ func (g *Graph) addLink(l Link) error {
 	}
 	c, live := g.w.EdgeCost(l)
 	switch {
+	case l.Draining:
+		g.state[k] = linkDraining
 	case live:
 		g.state[k], g.out[k] = linkLive, c
 		g.deg[u]++
@@ -217,6 +220,8 @@ func (g *Graph) edgeProblem(u, v int) string {
 		return fmt.Sprintf("link %d->%d down", g.ids[u], g.ids[v])
 	case linkLossy:
 		return fmt.Sprintf("link %d->%d loss %.3g >= MaxLoss %.3g", g.ids[u], g.ids[v], g.loss[k], g.w.MaxLoss)
+	case linkDraining:
+		return fmt.Sprintf("PoP %d is draining (no transit)", g.ids[u])
 	default:
 		return fmt.Sprintf("link %d->%d missing", g.ids[u], g.ids[v])
 	}

@@ -20,6 +20,10 @@ type Link struct {
 	// BiasMs is an operator bias added to the edge cost; it may be negative,
 	// but the resulting cost is clamped to MinEdgeCostMs.
 	BiasMs float64
+	// Draining says From is draining and carries no transit: the link is
+	// left out of every path, and a path over it is reported down with
+	// that reason. (A draining PoP's own routes use links without it.)
+	Draining bool
 }
 
 // Validate reports the first invalid field by name.

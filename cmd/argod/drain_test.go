@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os/exec"
 	"slices"
 	"testing"
 	"time"
@@ -53,9 +54,14 @@ func TestDrainTransit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if r := find(routes, "c"); r.Reason != "primary down: PoP 2 is draining (no transit)" {
+		t.Fatalf("reason of the route to c: %q", r.Reason)
+	}
 	if r := find(routes, "b"); !slices.Equal(r.Path, []string{"a", "b"}) {
 		t.Fatalf("the drained PoP is no longer reached directly: %+v", r)
 	}
+	table, _ := exec.Command(c.argctl, "--socket", a.sock, "paths").CombinedOutput()
+	t.Logf("$ argoctl paths   # on a, b drained\n%s", table)
 
 	if err := c.ctl(b, nil, "undrain"); err != nil {
 		t.Fatal(err)

@@ -58,16 +58,14 @@ func (d *daemon) graph() (nodes []uint16, links []pathcalc.Link) {
 	}
 	for _, t := range d.gossip.Store().Snapshot() {
 		add(t.Origin)
-		if t.Draining && t.Origin != c.PoP.ID {
-			// A draining PoP carries no transit: without its outgoing
-			// links it is a destination only.
-			continue
-		}
+		// A draining PoP carries no transit: its outgoing links are
+		// left out of paths (it stays a destination).
+		draining := t.Draining && t.Origin != c.PoP.ID
 		for _, l := range t.Links {
 			add(l.Peer)
 			links = append(links, pathcalc.Link{
 				From: t.Origin, To: l.Peer, RTT: l.RTT, Jitter: l.Jitter, Loss: l.Loss, Up: l.Up,
-				BiasMs: bias[[2]uint16{t.Origin, l.Peer}],
+				BiasMs: bias[[2]uint16{t.Origin, l.Peer}], Draining: draining,
 			})
 		}
 	}
