@@ -31,6 +31,10 @@ type Config struct {
 	API     API     `yaml:"api"`
 	Metrics Metrics `yaml:"metrics"`
 	Log     Log     `yaml:"log"`
+	// StateDir holds what argod keeps across restarts: the drain flag
+	// (<pop name>-drain) and, by default, the BGP state file (default
+	// /var/lib/argo).
+	StateDir string `yaml:"state_dir"`
 
 	// Resolved holds the parsed and defaulted forms of the text fields
 	// above; it is filled by Load and Parse.
@@ -267,7 +271,7 @@ type BGP struct {
 	// (default 30s).
 	DrainGrace time.Duration `yaml:"drain_grace"`
 	// StateFile keeps the drain state across restarts (default
-	// /var/lib/argo/<pop name>-bgp.json).
+	// <state_dir>/<pop name>-bgp.json).
 	StateFile string `yaml:"state_file"`
 	// ShutdownTimeout bounds the wait for neighbours to confirm the
 	// withdrawal on SIGTERM (default 5s).

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -201,6 +202,9 @@ func (c *Config) applyDefaults() {
 	d(&c.Path.HysteresisSettle, 30*time.Second)
 	if c.API.Socket == "" {
 		c.API.Socket = "/run/argo/argod.sock"
+	}
+	if c.StateDir == "" {
+		c.StateDir = "/var/lib/argo"
 	}
 	if c.API.Mode == "" {
 		c.API.Mode = "0600"
@@ -402,6 +406,9 @@ func (v *validator) check(c *Config) {
 	if !strings.HasPrefix(c.API.Socket, "/") {
 		v.fail("api.socket", "%q must be an absolute path", c.API.Socket)
 	}
+	if !strings.HasPrefix(c.StateDir, "/") {
+		v.fail("state_dir", "%q must be an absolute path", c.StateDir)
+	}
 	if m, err := strconv.ParseUint(c.API.Mode, 8, 32); err != nil || m > 0o777 {
 		v.fail("api.mode", "%q is not an octal file mode such as 0600", c.API.Mode)
 	} else {
@@ -499,7 +506,7 @@ func (v *validator) bgp(c *Config) {
 	bc.NextHop4 = addr("bgp.next_hop4", b.NextHop4)
 	bc.NextHop6 = addr("bgp.next_hop6", b.NextHop6)
 	if bc.StateFile == "" {
-		bc.StateFile = "/var/lib/argo/" + c.PoP.Name + "-bgp.json"
+		bc.StateFile = filepath.Join(c.StateDir, c.PoP.Name+"-bgp.json")
 	}
 	for i, n := range b.Neighbors {
 		at := fmt.Sprintf("bgp.neighbors[%d]", i)

@@ -17,6 +17,14 @@ import (
 // startBGP starts the speaker when the bgp section is configured.
 func (d *daemon) startBGP(ctx context.Context, c *config.Config) error {
 	if c.BGP == nil {
+		drained, err := loadDrain(drainFile(c))
+		if err != nil {
+			return err
+		}
+		if drained {
+			d.drained.Store(true)
+			d.log.Warn("drained since before the restart: no transit through this PoP; `argoctl undrain` ends it", "state", drainFile(c))
+		}
 		return nil
 	}
 	sp, err := bgp.New(c.Resolved.BGP, d.log.With("sub", "bgp"), d.reg)
@@ -95,7 +103,8 @@ func (d *daemon) apiBGP() (api.BGP, error) {
 // "draining", so that every other PoP stops relaying through it (like the
 // IS-IS overload bit; it stays reachable as a destination), and with BGP
 // its anycast prefixes are prepended and then withdrawn after the grace
-// period. Without BGP the flag is not kept across a restart.
+// period. The flag is kept across restarts (drainstate.go, or the BGP
+// speaker's state file).
 func (d *daemon) apiDrain(struct{}) (api.BGP, error) {
 	if d.bgp != nil {
 		if err := d.bgp.Drain(); err != nil {
@@ -103,6 +112,9 @@ func (d *daemon) apiDrain(struct{}) (api.BGP, error) {
 		}
 		d.log.Info("drain requested: no transit; BGP prepending, then withdrawing after the grace period")
 	} else {
+		if err := saveDrain(drainFile(d.cfg.Load()), true); err != nil {
+			return api.BGP{}, err
+		}
 		d.drained.Store(true)
 		d.log.Info("drain requested: no transit through this PoP")
 	}
@@ -116,6 +128,9 @@ func (d *daemon) apiUndrain(struct{}) (api.BGP, error) {
 			return api.BGP{}, err
 		}
 	} else {
+		if err := saveDrain(drainFile(d.cfg.Load()), false); err != nil {
+			return api.BGP{}, err
+		}
 		d.drained.Store(false)
 	}
 	d.log.Info("undrain requested")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os/exec"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -62,6 +63,21 @@ func TestDrainTransit(t *testing.T) {
 	}
 	table, _ := exec.Command(c.argctl, "--socket", a.sock, "paths").CombinedOutput()
 	t.Logf("$ argoctl paths   # on a, b drained\n%s", table)
+
+	// A restart keeps b drained: a never goes back through it.
+	c.kill(b, syscall.SIGTERM)
+	c.start(b)
+	waitFor(t, 5*time.Second, "b up again and drained", func() error {
+		if err := c.ctl(b, &st, "bgp", "-o", "json"); err != nil {
+			return err
+		}
+		if st.Drain != "drained" {
+			return fmt.Errorf("b after the restart: drain %q", st.Drain)
+		}
+		return nil
+	})
+	time.Sleep(3 * time.Second) // longer than the hysteresis hold
+	waitRoute(time.Second, direct)
 
 	if err := c.ctl(b, nil, "undrain"); err != nil {
 		t.Fatal(err)

@@ -169,7 +169,7 @@ func (c *cluster) writeConfig(p *pop, peers []*pop, extra string) {
 	fmt.Fprintf(&b, "pop: {id: %d, name: %s}\nunderlay: [%s]\n", p.id, p.name, p.addr)
 	fmt.Fprintf(&b, "overlay: {interface: ae%s%s, private_key_file: %s}\n", c.tag, p.name, keyPath)
 	fmt.Fprintf(&b, "gossip: {secret_file: %s}\n", c.secret)
-	fmt.Fprintf(&b, "api: {socket: %s}\nmetrics: {listen: \"off\"}\nlog: {level: debug}\npeers:\n", p.sock)
+	fmt.Fprintf(&b, "api: {socket: %s}\nmetrics: {listen: \"off\"}\nlog: {level: debug}\nstate_dir: %s\npeers:\n", p.sock, c.dir)
 	for _, q := range peers {
 		if q != p {
 			fmt.Fprintf(&b, "  - {id: %d, name: %s, underlay: [%s], public_key: %q}\n", q.id, q.name, q.addr, q.pub)
