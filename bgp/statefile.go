@@ -142,3 +142,17 @@ func saveState(path string, r drainRecord) error {
 	}
 	return nil
 }
+
+// LoadDrainState reads a drain state file in the format the speaker keeps
+// in Config.StateFile: whether drained and since when. A missing file is
+// not drained. argod uses it for the drain flag of a PoP without BGP.
+func LoadDrainState(path string) (drained bool, since time.Time, err error) {
+	r, err := loadState(path)
+	return r.Drained, r.Since, err
+}
+
+// SaveDrainState writes a drain state file atomically (its directory must
+// exist).
+func SaveDrainState(path string, drained bool, since time.Time) error {
+	return saveState(path, drainRecord{Drained: drained, Since: since})
+}

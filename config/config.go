@@ -32,7 +32,7 @@ type Config struct {
 	Metrics Metrics `yaml:"metrics"`
 	Log     Log     `yaml:"log"`
 	// StateDir holds what argod keeps across restarts: the drain flag
-	// (<pop name>-drain) and, by default, the BGP state file (default
+	// (<pop name>-drain.json) and, by default, the BGP state file (default
 	// /var/lib/argo).
 	StateDir string `yaml:"state_dir"`
 

@@ -1,10 +1,7 @@
 package des
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -12,6 +9,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/argonet/argo/sim/scenario"
 )
 
 // Action is what an Event does.
@@ -86,30 +85,12 @@ func ParseEvents(name string, data []byte, n int, duration time.Duration) ([]Eve
 	if len(data) > MaxEventsFile {
 		return nil, fmt.Errorf("%s: %d bytes, larger than %d", name, len(data), MaxEventsFile)
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("%s: empty file", name)
-		}
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		return nil, fmt.Errorf("%s:%d: a second YAML document; an events file holds one", name, extra.Line)
-	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
-		return nil, fmt.Errorf("%s: not a YAML document", name)
+	root, err := scenario.ReadDocument(name, "an events file", data)
+	if err != nil {
+		return nil, err
 	}
 	p := &eventParser{file: name}
-	p.noAliases(doc.Content[0])
-	if p.err != nil {
-		return nil, p.err
-	}
-	evs := p.root(doc.Content[0])
+	evs := p.root(root)
 	if p.err != nil {
 		return nil, p.err
 	}
@@ -132,22 +113,12 @@ func (p *eventParser) fail(n *yaml.Node, path, format string, args ...any) {
 	}
 }
 
-func (p *eventParser) noAliases(n *yaml.Node) {
-	if n.Kind == yaml.AliasNode || n.Anchor != "" {
-		p.fail(n, "document", "anchors and aliases are not supported")
-		return
-	}
-	for _, c := range n.Content {
-		p.noAliases(c)
-	}
-}
-
 // mapping calls f for every key of mapping n, rejecting duplicates and keys
 // not in known.
 func (p *eventParser) mapping(n *yaml.Node, path string, known []string, f func(key string, v *yaml.Node)) map[string]bool {
 	seen := map[string]bool{}
 	if n.Kind != yaml.MappingNode {
-		p.fail(n, path, "want a mapping, got %s", kind(n))
+		p.fail(n, path, "want a mapping, got %s", scenario.KindName(n))
 		return seen
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -165,21 +136,6 @@ func (p *eventParser) mapping(n *yaml.Node, path string, known []string, f func(
 	return seen
 }
 
-func kind(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		if n.Tag == "!!null" {
-			return "null"
-		}
-		return strconv.Quote(n.Value)
-	}
-	return "something else"
-}
-
 func (p *eventParser) root(n *yaml.Node) []Event {
 	var evs []Event
 	seen := p.mapping(n, "document", []string{"description", "events"}, func(key string, v *yaml.Node) {
@@ -188,7 +144,7 @@ func (p *eventParser) root(n *yaml.Node) []Event {
 			return
 		}
 		if v.Kind != yaml.SequenceNode {
-			p.fail(v, key, "want a list, got %s", kind(v))
+			p.fail(v, key, "want a list, got %s", scenario.KindName(v))
 			return
 		}
 		if len(v.Content) > MaxEvents {
@@ -259,7 +215,7 @@ func (p *eventParser) event(n *yaml.Node, path string) Event {
 
 func (p *eventParser) scalar(n *yaml.Node, path string) string {
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		p.fail(n, path, "want a scalar, got %s", kind(n))
+		p.fail(n, path, "want a scalar, got %s", scenario.KindName(n))
 		return ""
 	}
 	return n.Value

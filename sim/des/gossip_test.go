@@ -1,6 +1,8 @@
 package des
 
 import (
+	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -110,37 +112,18 @@ func TestNetworkConditions(t *testing.T) {
 	}
 	for _, k := range cases {
 		cd := nw.cond(k.i, k.j, k.at)
-		if cd.rttNs != k.rtt*1e6 || abs(cd.loss-k.loss) > 1e-12 || cd.up != k.up || cd.until != k.until {
+		if cd.rttNs != k.rtt*1e6 || math.Abs(cd.loss-k.loss) > 1e-12 || cd.up != k.up || cd.until != k.until {
 			t.Errorf("%d->%d at %v: %+v, want rtt %v loss %v up %v until %v", k.i, k.j, time.Duration(k.at), cd, k.rtt, k.loss, k.up, time.Duration(k.until))
 		}
 	}
-	if want := []int64{0, 30 * s, 60 * s, 90 * s, 120 * s}; !equal64(nw.bounds, want) {
+	if want := []int64{0, 30 * s, 60 * s, 90 * s, 120 * s}; !slices.Equal(nw.bounds, want) {
 		t.Errorf("bounds %v, want %v", nw.bounds, want)
 	}
 	tl := nw.truthLink(1, 2, 0)
-	if tl.RTT != time.Duration(30e6*1.05) || tl.Jitter != time.Duration(30e6*0.05) || !tl.Up || abs(tl.Loss-0.1) > 1e-12 {
+	if tl.RTT != time.Duration(30e6*1.05) || tl.Jitter != time.Duration(30e6*0.05) || !tl.Up || math.Abs(tl.Loss-0.1) > 1e-12 {
 		t.Errorf("truth link %+v", tl)
 	}
 	if !nw.outDown(0, 100*s) || nw.outDown(1, 100*s) {
 		t.Error("outDown wrong")
 	}
-}
-
-func abs(x float64) float64 {
-	if x < 0 {
-		return -x
-	}
-	return x
-}
-
-func equal64(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

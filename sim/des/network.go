@@ -1,6 +1,7 @@
 package des
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"time"
@@ -131,7 +132,7 @@ func (nw *network) rttMs(i, j int, t int64) float64 {
 // alive reports whether PoP i runs at t, and until when that holds.
 func (nw *network) alive(i int, t int64) (bool, int64) {
 	ch := nw.nodes[i]
-	k, _ := slices.BinarySearchFunc(ch, t, func(c nodeChange, t int64) int { return cmp64(c.at, t+1) })
+	k, _ := slices.BinarySearchFunc(ch, t, func(c nodeChange, t int64) int { return cmp.Compare(c.at, t+1) })
 	// ch[:k] have at <= t
 	until := int64(math.MaxInt64)
 	if k < len(ch) {
@@ -150,7 +151,7 @@ func (nw *network) linkState(i, j int, t int64) (linkChange, int64) {
 	if !ok {
 		return linkChange{}, math.MaxInt64
 	}
-	k, _ := slices.BinarySearchFunc(ch, t, func(c linkChange, t int64) int { return cmp64(c.at, t+1) })
+	k, _ := slices.BinarySearchFunc(ch, t, func(c linkChange, t int64) int { return cmp.Compare(c.at, t+1) })
 	until := int64(math.MaxInt64)
 	if k < len(ch) {
 		until = ch[k].at
@@ -209,14 +210,4 @@ func (nw *network) truthLink(i, j int, t int64) pathcalc.Link {
 		RTT:    time.Duration(c.rttNs * (1 + nw.jitter)),
 		Jitter: time.Duration(c.rttNs * nw.jitter),
 	}
-}
-
-func cmp64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -61,11 +61,17 @@ func addLines(p *plot.Plot, lines ...any) error {
 	return nil
 }
 
-func (r *Result) plotQuality() (*plot.Plot, error) {
+// timePlot returns an empty plot over virtual time.
+func timePlot(title, yLabel string) *plot.Plot {
 	p := plot.New()
-	p.Title.Text = "Route quality against the optimum"
+	p.Title.Text = title
 	p.X.Label.Text = "virtual time (min)"
-	p.Y.Label.Text = "share"
+	p.Y.Label.Text = yLabel
+	return p
+}
+
+func (r *Result) plotQuality() (*plot.Plot, error) {
+	p := timePlot("Route quality against the optimum", "share")
 	p.Y.Min, p.Y.Max = 0, 1.25
 	p.Legend.Top, p.Legend.Left = true, true
 	err := addLines(p,
@@ -76,19 +82,13 @@ func (r *Result) plotQuality() (*plot.Plot, error) {
 }
 
 func (r *Result) plotStretch() (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = "Mean stretch (true cost of the route / optimal cost)"
-	p.X.Label.Text = "virtual time (min)"
-	p.Y.Label.Text = "stretch"
+	p := timePlot("Mean stretch (true cost of the route / optimal cost)", "stretch")
 	err := addLines(p, "mean stretch", r.series(func(s *Sample) float64 { return s.MeanStretch }))
 	return p, err
 }
 
 func (r *Result) plotChanges() (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = "Route changes per pair per hour"
-	p.X.Label.Text = "virtual time (min)"
-	p.Y.Label.Text = "changes / pair / hour"
+	p := timePlot("Route changes per pair per hour", "changes / pair / hour")
 	err := addLines(p, "route changes", r.series(func(s *Sample) float64 { return s.ChangesPerPairHour }))
 	return p, err
 }

@@ -1,6 +1,7 @@
 package des
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -137,7 +138,7 @@ func (p *pop) segment(env *phase1Env, end int64, checks []int64) error {
 		p.flips = l.advance(&env.probeEnv, p.id, end, p.flips)
 		p.stats.probes += uint64(l.seq - before)
 	}
-	slices.SortStableFunc(p.flips, func(a, b flip) int { return cmp64(a.at, b.at) })
+	slices.SortStableFunc(p.flips, func(a, b flip) int { return cmp.Compare(a.at, b.at) })
 	fs := p.flips
 	var err error
 	for c, at := range checks {

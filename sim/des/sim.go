@@ -1,6 +1,7 @@
 package des
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"runtime"
@@ -255,7 +256,7 @@ func (s *sim) collectEpoch() []urgentMsg {
 		p.reported = p.stats
 	}
 	slices.SortStableFunc(urgent, func(a, b urgentMsg) int {
-		if c := cmp64(a.v.at, b.v.at); c != 0 {
+		if c := cmp.Compare(a.v.at, b.v.at); c != 0 {
 			return c
 		}
 		return a.origin - b.origin

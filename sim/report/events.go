@@ -71,7 +71,7 @@ type eventAnalyzer struct {
 func (a *eventAnalyzer) analyze(ae AppliedEvent) Event {
 	e := ae.Event
 	ev := Event{
-		Index: ae.Index, AtSec: sec(e.At), Action: string(e.Action), Target: target(e),
+		Index: ae.Index, AtSec: sec(e.At), Action: string(e.Action), Target: e.Target(),
 		Detail: detail(e), Kind: kindOf(a.in.Scenario, e), Status: ae.Status, Note: ae.Note,
 	}
 	if ae.Status != Applied {
@@ -205,7 +205,7 @@ func (a *eventAnalyzer) recovery(e scenario.Event, f FlowInput, te, tw time.Dura
 	fs, fok := onto(fwd)
 	rs, rok := onto(rev)
 	if !fok && !rok {
-		ef.Note = "did not move onto " + target(e)
+		ef.Note = "did not move onto " + e.Target()
 		return ef
 	}
 	ef.Affected = true

@@ -1,6 +1,9 @@
 package report
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // flapWindow: a route that returns to the path it left less than this long
 // ago, with no event in between, flapped.
@@ -26,7 +29,7 @@ func changesAndFlaps(h hist, end time.Duration, events []time.Duration) (changes
 		changes++
 		if n := len(prev); n >= 2 {
 			before, last := prev[n-2], prev[n-1]
-			if samePath(s.path, before.path) && s.at-last.at < flapWindow && !eventBetween(events, last.at-eventGrace, s.at) {
+			if slices.Equal(s.path, before.path) && s.at-last.at < flapWindow && !eventBetween(events, last.at-eventGrace, s.at) {
 				flaps++
 			}
 		}
@@ -42,16 +45,4 @@ func eventBetween(events []time.Duration, from, to time.Duration) bool {
 		}
 	}
 	return false
-}
-
-func samePath(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -108,17 +108,6 @@ func (el element) endpoint(path []string) bool {
 	return el.pop != "" && len(path) > 0 && (path[0] == el.pop || path[len(path)-1] == el.pop)
 }
 
-// target describes the element of e ("lon↔nyc", "fra→sin", "par").
-func target(e scenario.Event) string {
-	if e.Pop != "" {
-		return e.Pop
-	}
-	if e.Symmetric {
-		return e.From + "↔" + e.To
-	}
-	return e.From + "→" + e.To
-}
-
 // arrow renders a path as "a → b → c" ("unreachable" when empty).
 func arrow(path []string) string {
 	if len(path) == 0 {

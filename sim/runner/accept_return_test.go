@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -84,7 +85,7 @@ argod:
 					after = append(after, sp)
 				}
 			}
-			if len(after) != 1 || !contains(after[0].Path, "c") || !strings.HasPrefix(after[0].Reason, "better by") {
+			if len(after) != 1 || !slices.Contains(after[0].Path, "c") || !strings.HasPrefix(after[0].Reason, "better by") {
 				t.Errorf("%s %s after the restart: %+v; want one change back to c, by hysteresis", fl.Name, dir, after)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -161,22 +162,13 @@ func bestCost(m scenario.Matrix, from, to string, maxHops int) ([]string, float6
 			return
 		}
 		for _, next := range m.Pops {
-			if !contains(path, next) {
+			if !slices.Contains(path, next) {
 				walk(append(path, next))
 			}
 		}
 	}
 	walk([]string{from})
 	return best, bestC
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // checkConverged asserts that within 10 s of the argods' start (or at the

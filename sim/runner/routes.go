@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -110,21 +111,11 @@ func (b *book) histories() []report.RouteHistory {
 	}
 	slices.SortFunc(out, func(a, b report.RouteHistory) int {
 		if a.Pop != b.Pop {
-			return cmpStr(a.Pop, b.Pop)
+			return strings.Compare(a.Pop, b.Pop)
 		}
-		return cmpStr(a.Dst, b.Dst)
+		return strings.Compare(a.Dst, b.Dst)
 	})
 	return out
-}
-
-func cmpStr(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // poll asks PoP pop's argod for its routes every period (and for the data

@@ -35,7 +35,7 @@ func (r *run) playTimeline(ctx context.Context, t0 time.Time) []report.AppliedEv
 		if ae.Status == report.Failed {
 			level = r.log.Error
 		}
-		level("event", "at", e.At, "action", e.Action, "target", describe(e), "status", ae.Status, "note", ae.Note,
+		level("event", "at", e.At, "action", e.Action, "target", e.Target(), "status", ae.Status, "note", ae.Note,
 			"took", ae.Done.Sub(t0.Add(e.At)).Round(time.Millisecond))
 		out = append(out, ae)
 	}
@@ -135,15 +135,4 @@ func drainVia(ctx context.Context, c *api.Client, path string) error {
 		return &skipError{why: "drain unsupported here: " + err.Error() + " (the simulator runs no BGP routers; a drain only changes BGP announcements)"}
 	}
 	return err
-}
-
-// describe names an event's target for logs.
-func describe(e scenario.Event) string {
-	if e.Pop != "" {
-		return e.Pop
-	}
-	if e.Symmetric {
-		return e.From + "<->" + e.To
-	}
-	return e.From + "->" + e.To
 }

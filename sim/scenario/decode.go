@@ -44,7 +44,7 @@ func (d *decoder) err() error { return errors.Join(d.errs...) }
 // unknown keys; required keys that are missing are reported too.
 func (d *decoder) fields(n *yaml.Node, path string, handlers map[string]func(*yaml.Node), required ...string) {
 	if n.Kind != yaml.MappingNode {
-		d.errorf(n, path, "want a mapping, got %s", kindName(n))
+		d.errorf(n, path, "want a mapping, got %s", KindName(n))
 		return
 	}
 	seen := map[string]bool{}
@@ -82,7 +82,9 @@ func knownKeys(h map[string]func(*yaml.Node)) string {
 	return strings.Join(keys, ", ")
 }
 
-func kindName(n *yaml.Node) string {
+// KindName describes node n for error messages: "a mapping", "a list",
+// "null" or the quoted value.
+func KindName(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.MappingNode:
 		return "a mapping"
@@ -100,7 +102,7 @@ func kindName(n *yaml.Node) string {
 // list calls item for each element of sequence n.
 func (d *decoder) list(n *yaml.Node, path string, item func(i int, n *yaml.Node, path string)) {
 	if n.Kind != yaml.SequenceNode {
-		d.errorf(n, path, "want a list, got %s", kindName(n))
+		d.errorf(n, path, "want a list, got %s", KindName(n))
 		return
 	}
 	for i, e := range n.Content {
@@ -111,7 +113,7 @@ func (d *decoder) list(n *yaml.Node, path string, item func(i int, n *yaml.Node,
 // scalar returns n's value if n is a non-null scalar.
 func (d *decoder) scalar(n *yaml.Node, path, want string) (string, bool) {
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		d.errorf(n, path, "want %s, got %s", want, kindName(n))
+		d.errorf(n, path, "want %s, got %s", want, KindName(n))
 		return "", false
 	}
 	return n.Value, true
@@ -263,16 +265,4 @@ func (d *decoder) prefix(n *yaml.Node, path string, dst *netip.Prefix) {
 		return
 	}
 	*dst = p
-}
-
-// checkNoAliases rejects anchors and aliases: they can expand a small file
-// into a huge tree, and a scenario has no need of them.
-func (d *decoder) checkNoAliases(n *yaml.Node) {
-	if n.Kind == yaml.AliasNode || n.Anchor != "" {
-		d.errorf(n, "", "anchors and aliases are not supported")
-		return
-	}
-	for _, c := range n.Content {
-		d.checkNoAliases(c)
-	}
 }

@@ -22,15 +22,11 @@ func Parse(name string, data []byte) (*Scenario, error) {
 	if len(data) > MaxFileSize {
 		return nil, fmt.Errorf("%s: %d bytes, larger than %d", name, len(data), MaxFileSize)
 	}
-	root, err := parseYAML(name, data)
+	root, err := ReadDocument(name, "a scenario file", data)
 	if err != nil {
 		return nil, err
 	}
 	d := &decoder{file: name}
-	d.checkNoAliases(root)
-	if err := d.err(); err != nil {
-		return nil, err
-	}
 	s := &Scenario{File: name}
 	d.scenario(root, s)
 	if err := d.err(); err != nil {
@@ -45,8 +41,11 @@ func Parse(name string, data []byte) (*Scenario, error) {
 	return s, nil
 }
 
-// parseYAML returns the mapping at the root of the single document in data.
-func parseYAML(name string, data []byte) (*yaml.Node, error) {
+// ReadDocument returns the root node of the single YAML document in data (a
+// file called name; what names its kind in messages, e.g. "a scenario
+// file"). Empty input, a second document, anchors and aliases are errors
+// of the form "name:line: message". The argosim des events parser shares it.
+func ReadDocument(name, what string, data []byte) (*yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -61,12 +60,29 @@ func parseYAML(name string, data []byte) (*yaml.Node, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		return nil, fmt.Errorf("%s:%d: a second YAML document; a scenario file holds one", name, line)
+		return nil, fmt.Errorf("%s:%d: a second YAML document; %s holds one", name, line, what)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
 		return nil, fmt.Errorf("%s: not a YAML document", name)
 	}
+	if a := firstAlias(doc.Content[0]); a != nil {
+		return nil, fmt.Errorf("%s:%d: anchors and aliases are not supported", name, a.Line)
+	}
 	return doc.Content[0], nil
+}
+
+// firstAlias returns the first node of the tree n that is an alias or has
+// an anchor, or nil.
+func firstAlias(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.AliasNode || n.Anchor != "" {
+		return n
+	}
+	for _, c := range n.Content {
+		if a := firstAlias(c); a != nil {
+			return a
+		}
+	}
+	return nil
 }
 
 // nameRE: PoP, client, origin and flow names end up in interface names,
@@ -296,7 +312,7 @@ func (d *decoder) probe(n *yaml.Node, p *Probe) {
 
 func (d *decoder) argod(n *yaml.Node) map[string]string {
 	if n.Kind != yaml.MappingNode {
-		d.errorf(n, "argod", "want a mapping of setting: value, got %s", kindName(n))
+		d.errorf(n, "argod", "want a mapping of setting: value, got %s", KindName(n))
 		return nil
 	}
 	m := map[string]string{}

@@ -165,3 +165,15 @@ const (
 	DefaultFlowRate = 50  // packets per second
 	DefaultFlowSize = 512 // payload bytes
 )
+
+// Target names the element the event acts on: "par" for a PoP, "lon↔nyc"
+// for both directions of a link, "fra→sin" for one.
+func (e Event) Target() string {
+	if e.Pop != "" {
+		return e.Pop
+	}
+	if e.Symmetric {
+		return e.From + "↔" + e.To
+	}
+	return e.From + "→" + e.To
+}

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -50,7 +51,7 @@ func TestDefaultScenario(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(p.Hops) < 3 || !contains(p.Hops, d.via) {
+			if len(p.Hops) < 3 || !slices.Contains(p.Hops, d.via) {
 				t.Errorf("best path %s->%s is %v, want a detour via %s", dir[0], dir[1], p, d.via)
 			}
 			i, _ := m.Index(dir[0])
@@ -92,7 +93,7 @@ func TestDefaultScenario(t *testing.T) {
 	// path avoids it.
 	for _, c := range []struct{ from, to, via string }{{"ams", "nyc", "lon"}, {"sin", "syd", "tyo"}} {
 		p, err := m.BestPath(c.from, c.to, 3)
-		if err != nil || !contains(p.Hops, c.via) {
+		if err != nil || !slices.Contains(p.Hops, c.via) {
 			t.Errorf("best %s->%s = %v, %v; want via %s", c.from, c.to, p, err, c.via)
 		}
 	}
@@ -122,13 +123,4 @@ func TestSmallScenario(t *testing.T) {
 	if err != nil || p.String() != "a>b (50ms)" {
 		t.Fatalf("best a->b during the cut = %v, %v; want a>b (50ms)", p, err)
 	}
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
