@@ -29,17 +29,28 @@ func (d *delegate) NotifyMsg(b []byte) {
 		g.reject(reasonMalformed, err, "")
 		return
 	}
-	ok := g.accept(via, nt)
-	if ok && len(b) <= maxGossipMessage {
-		// Relay: every PoP that learns a newer version queues it once, so
-		// the table spreads epidemically beyond the origin's own transmits.
-		// A table that came by direct send (to a member that just joined)
-		// is relayed too: otherwise it would suppress the relay of the
-		// same version arriving later by gossip.
+	if g.accept(via, nt) && len(b) <= maxGossipMessage {
+		// Relay it (see relay). A table that came by direct send (to a
+		// member that just joined) is relayed too: otherwise it would
+		// suppress the relay of the same version arriving later by gossip.
 		msg := append([]byte(nil), b...)
 		msg[0] = kindGossip
 		g.queue.queue(nt.table.Origin, msg)
 	}
+}
+
+// relay queues a newer table learned by push/pull for gossip, as NotifyMsg
+// does for tables learned by gossip: every PoP that learns a newer version
+// passes it on once, whichever way it came (as OSPF floods LSAs learned in
+// a database exchange). A PoP that published before it joined reaches its
+// seed only through the join's push/pull; without this the other PoPs would
+// wait for the seed's next push/pull or the joiner's next refresh.
+func (g *Gossip) relay(nt namedTable) {
+	msg, err := appendMessage(nil, kindGossip, nt.name, &nt.table)
+	if err != nil || len(msg) > maxGossipMessage {
+		return // too large for gossip: push/pull and refreshes carry it
+	}
+	g.queue.queue(nt.table.Origin, msg)
 }
 
 // GetBroadcasts hands queued table messages to memberlist's gossip.
@@ -95,7 +106,9 @@ func (d *delegate) MergeRemoteState(buf []byte, join bool) {
 			g.reject(reasonMalformed, e.err, e.name)
 			continue
 		}
-		g.accept(viaPushPull, e.namedTable)
+		if g.accept(viaPushPull, e.namedTable) {
+			g.relay(e.namedTable)
+		}
 	}
 }
 

@@ -61,7 +61,7 @@
 // memberlist node name, so a receiver can check the origin PoP id against
 // the node meta of that member:
 //
-//	message: kind (1 = gossip, relayed by receivers; 2 = direct, not relayed)
+//	message: kind (1 = gossip; 2 = direct, sent to one member)
 //	         | name length (1..MaxNameLen) | name | table
 //	state:   kind 3 | uvarint count (<= MaxStateTables)
 //	         | count x (name length | name | uvarint table length | table)
@@ -72,8 +72,10 @@
 //     bytes, about 100 links) is piggybacked on memberlist's gossip through
 //     this package's own transmit-limited queue (memberlist's loses
 //     messages, see queue.go): epidemic gossip, and every receiver that
-//     learns a newer version queues it again, however it learned it. A larger table is sent by its origin
-//     directly to every member over memberlist's encrypted TCP stream.
+//     learns a newer version queues it again, however it learned it
+//     (gossip, direct send or push/pull). A larger table is sent by its
+//     origin directly to every member over memberlist's encrypted TCP
+//     stream.
 //   - The own table is broadcast at once when it changed significantly
 //     (Significant, Config.Threshold), else re-sent with a new version every
 //     RefreshInterval. Tables not renewed within the TTL are dropped.

@@ -306,3 +306,34 @@ func TestNewFailureLeavesNothingBehind(t *testing.T) {
 	}
 	g.Shutdown()
 }
+
+// A PoP whose table reaches its seed only through the join's push/pull (it
+// published before joining, and cannot reach the other members itself) must
+// not wait for the seed's next push/pull or its own refresh: the seed relays
+// what it learned. This is how CI once lost a table for seconds.
+func TestGossipRelaysTablesLearnedByPushPull(t *testing.T) {
+	base := fastConfig()
+	base.RefreshInterval, base.TTL = 30*time.Second, 2*time.Minute // no refresh during the test
+	base.PushPullInterval = time.Minute                            // and no periodic push/pull
+	c := newCluster(t, base)
+	p := newPartition()
+	p.setCut(true)
+	seed := c.start(131, "pp-seed", netip.AddrPort{}, nil)
+	far := c.startWrapped(p.wrap(2), 133, "pp-far", netip.AddrPort{}, nil, seed.bindAddr)
+	waitFor(t, 5*time.Second, "2 members", func() bool { return seed.ml.NumMembers() == 2 })
+
+	// joiner cannot reach far (as across a broken transit); it publishes
+	// before it joins, so the seed learns its table from the push/pull.
+	joiner := c.startWrapped(p.wrap(1), 132, "pp-joiner", netip.AddrPort{}, nil)
+	if err := joiner.Publish(linksTo(5*time.Millisecond, 131)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := joiner.ml.Join([]string{seed.bindAddr.String()}); err != nil {
+		t.Fatal(err)
+	}
+	d := waitAllHold(t, 2*time.Second, "far to hold the joiner's table", []*node{seed, far}, joiner.own())
+	t.Logf("far got the joiner's table through the seed in %v", d)
+	if v := value(seed.metrics.applied.WithLabelValues(viaPushPull)); v < 1 {
+		t.Fatalf("seed applied %v tables via push/pull, want the joiner's", v)
+	}
+}
