@@ -481,3 +481,24 @@ func TestDrainingRelay(t *testing.T) {
 		t.Fatalf("route to the draining PoP: %v, want [1 3]", got)
 	}
 }
+
+// TestFailoverKeepsSettleWindow: a failover while a destination is still
+// settling keeps the settle window (its link state is still the partial
+// one of the start), so a path better by the absolute margin alone still
+// wins after the hold, as it would have without the failover.
+func TestFailoverKeepsSettleWindow(t *testing.T) {
+	via3, via4 := []uint16{1, 3, 2}, []uint16{1, 4, 2}
+	te := newTestEngine(t, 1, DefaultSettings(), baseNet())
+	te.step(0)
+	te.net.up(1, 2, false) // primary down: 1-3-2 (61) takes over
+	te.step(time.Second)
+	if got := te.primary(2); !slices.Equal(got, via3) {
+		t.Fatalf("after failover: primary %v, want %v", got, via3)
+	}
+	te.net.set(1, 4, 20).set(4, 2, 37) // 1-4-2 costs 58: 3 ms (4.9 %) better
+	te.step(time.Second)
+	te.step(2 * time.Second)
+	if got := te.primary(2); !slices.Equal(got, via4) {
+		t.Fatalf("4 s after start: primary %v, want %v (settling: the absolute margin suffices)", got, via4)
+	}
+}

@@ -125,7 +125,9 @@ func (dc *decider) failover(fresh label, st routeState, why string, prev *Route,
 			break
 		}
 	}
-	return choice, dc.switchTo(choice, text), &change{kind: ReasonDown, text: text, from: st.primary}
+	ns := dc.switchTo(choice, text)
+	ns.settleUntil = st.settleUntil // a failover does not end the settling
+	return choice, ns, &change{kind: ReasonDown, text: text, from: st.primary}
 }
 
 // switchTo is the state right after the primary changed to l.
