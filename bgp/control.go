@@ -1,12 +1,11 @@
 package bgp
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"time"
 
-	api "github.com/osrg/gobgp/v3/api"
+	"github.com/osrg/gobgp/v4/pkg/apiutil"
 )
 
 // retryInterval is how soon a route change that GoBGP refused is retried.
@@ -139,19 +138,18 @@ func (s *Speaker) reconcileLocked(now time.Time) error {
 
 // applyRoute hands one route change to GoBGP.
 func (s *Speaker) applyRoute(r route, d decision) error {
-	ctx := context.Background()
 	if d.state == StateWithdrawn {
 		p, err := r.withdrawal()
 		if err != nil {
 			return err
 		}
-		return s.srv.DeletePath(ctx, &api.DeletePathRequest{TableType: api.TableType_GLOBAL, Family: p.Family, Path: p})
+		return s.srv.DeletePath(apiutil.DeletePathRequest{Paths: []*apiutil.Path{p}})
 	}
 	p, err := r.path(s.cfg.ASN, d.prepend, s.cfg.NextHop4, s.cfg.NextHop6)
 	if err != nil {
 		return err
 	}
-	_, err = s.srv.AddPath(ctx, &api.AddPathRequest{TableType: api.TableType_GLOBAL, Path: p})
+	_, err = s.srv.AddPath(apiutil.AddPathRequest{Paths: []*apiutil.Path{p}})
 	return err
 }
 

@@ -5,9 +5,9 @@ import (
 	"net/netip"
 	"time"
 
-	api "github.com/osrg/gobgp/v3/api"
-	"github.com/osrg/gobgp/v3/pkg/apiutil"
-	"github.com/osrg/gobgp/v3/pkg/packet/bgp"
+	api "github.com/osrg/gobgp/v4/api"
+	"github.com/osrg/gobgp/v4/pkg/apiutil"
+	"github.com/osrg/gobgp/v4/pkg/packet/bgp"
 )
 
 // Names of the GoBGP objects this package defines.
@@ -78,7 +78,7 @@ func importPolicy(learn []netip.Addr) *api.Policy {
 	stmts := []*api.Statement{{
 		Name:       policyImport + "-local",
 		Conditions: &api.Conditions{RouteType: api.Conditions_ROUTE_TYPE_LOCAL},
-		Actions:    &api.Actions{RouteAction: api.RouteAction_ACCEPT},
+		Actions:    &api.Actions{RouteAction: api.RouteAction_ROUTE_ACTION_ACCEPT},
 	}}
 	// An empty neighbour set would match every neighbour: only add the
 	// statement when there is someone to learn from.
@@ -86,9 +86,9 @@ func importPolicy(learn []netip.Addr) *api.Policy {
 		stmts = append(stmts, &api.Statement{
 			Name: policyImport + "-learn",
 			Conditions: &api.Conditions{NeighborSet: &api.MatchSet{
-				Type: api.MatchSet_ANY, Name: neighborsLearn,
+				Type: api.MatchSet_TYPE_ANY, Name: neighborsLearn,
 			}},
-			Actions: &api.Actions{RouteAction: api.RouteAction_ACCEPT},
+			Actions: &api.Actions{RouteAction: api.RouteAction_ROUTE_ACTION_ACCEPT},
 		})
 	}
 	return &api.Policy{Name: policyImport, Statements: stmts}
@@ -100,7 +100,7 @@ func learnSet(learn []netip.Addr) *api.DefinedSet {
 	for i, a := range learn {
 		list[i] = netip.PrefixFrom(a, a.BitLen()).String()
 	}
-	return &api.DefinedSet{DefinedType: api.DefinedType_NEIGHBOR, Name: neighborsLearn, List: list}
+	return &api.DefinedSet{DefinedType: api.DefinedType_DEFINED_TYPE_NEIGHBOR, Name: neighborsLearn, List: list}
 }
 
 // exportPolicy lets only locally originated paths out, so that the speaker
@@ -109,14 +109,15 @@ func exportPolicy() *api.Policy {
 	return &api.Policy{Name: policyExport, Statements: []*api.Statement{{
 		Name:       policyExport + "-local",
 		Conditions: &api.Conditions{RouteType: api.Conditions_ROUTE_TYPE_LOCAL},
-		Actions:    &api.Actions{RouteAction: api.RouteAction_ACCEPT},
+		Actions:    &api.Actions{RouteAction: api.RouteAction_ROUTE_ACTION_ACCEPT},
 	}}}
 }
 
 // route is one anycast prefix prepared for GoBGP.
 type route struct {
 	prefix netip.Prefix
-	nlri   bgp.AddrPrefixInterface
+	family bgp.Family
+	nlri   *bgp.IPAddrPrefix
 	comms  communities
 }
 
@@ -127,33 +128,46 @@ func newRoute(a Announcement) (route, error) {
 		return route{}, fmt.Errorf("anycast %s: communities: %w", a.Prefix, err)
 	}
 	p := a.Prefix.Masked()
-	var nlri bgp.AddrPrefixInterface
-	if p.Addr().Is4() {
-		nlri = bgp.NewIPAddrPrefix(uint8(p.Bits()), p.Addr().String())
-	} else {
-		nlri = bgp.NewIPv6AddrPrefix(uint8(p.Bits()), p.Addr().String())
+	nlri, err := bgp.NewIPAddrPrefix(p)
+	if err != nil {
+		return route{}, fmt.Errorf("anycast %s: %w", a.Prefix, err)
 	}
-	return route{prefix: p, nlri: nlri, comms: comms}, nil
+	family := bgp.RF_IPv4_UC
+	if p.Addr().Is6() {
+		family = bgp.RF_IPv6_UC
+	}
+	return route{prefix: p, family: family, nlri: nlri, comms: comms}, nil
+}
+
+// nextHopAttr is the attribute that carries r's next hop: NEXT_HOP for
+// IPv4, MP_REACH_NLRI for IPv6.
+func (r route) nextHopAttr(nh netip.Addr) (bgp.PathAttributeInterface, error) {
+	if r.family == bgp.RF_IPv4_UC {
+		return bgp.NewPathAttributeNextHop(nh)
+	}
+	return bgp.NewPathAttributeMpReachNLRI(r.family, []bgp.PathNLRI{{NLRI: r.nlri}}, nh)
 }
 
 // path builds the GoBGP path announcing r with asn prepended prepend times
 // (0: no AS_PATH segment; GoBGP adds the local AS towards eBGP
 // neighbours). A prepended (draining) path also carries GRACEFUL_SHUTDOWN.
-func (r route) path(asn uint32, prepend int, nextHop4, nextHop6 netip.Addr) (*api.Path, error) {
-	attrs := []bgp.PathAttributeInterface{bgp.NewPathAttributeOrigin(bgp.BGP_ORIGIN_ATTR_TYPE_IGP)}
-	if r.prefix.Addr().Is4() {
-		nh := "0.0.0.0" // GoBGP substitutes the session's local address
-		if nextHop4.IsValid() {
-			nh = nextHop4.String()
-		}
-		attrs = append(attrs, bgp.NewPathAttributeNextHop(nh))
-	} else {
-		nh := "::"
+func (r route) path(asn uint32, prepend int, nextHop4, nextHop6 netip.Addr) (*apiutil.Path, error) {
+	// The unspecified address makes GoBGP substitute the session's local
+	// address.
+	nh := netip.IPv4Unspecified()
+	if r.family == bgp.RF_IPv6_UC {
+		nh = netip.IPv6Unspecified()
 		if nextHop6.IsValid() {
-			nh = nextHop6.String()
+			nh = nextHop6
 		}
-		attrs = append(attrs, bgp.NewPathAttributeMpReachNLRI(nh, []bgp.AddrPrefixInterface{r.nlri}))
+	} else if nextHop4.IsValid() {
+		nh = nextHop4
 	}
+	nhAttr, err := r.nextHopAttr(nh)
+	if err != nil {
+		return nil, fmt.Errorf("building the path for %s: next hop %s: %w", r.prefix, nh, err)
+	}
+	attrs := []bgp.PathAttributeInterface{bgp.NewPathAttributeOrigin(bgp.BGP_ORIGIN_ATTR_TYPE_IGP), nhAttr}
 	if prepend > 0 {
 		asns := make([]uint32, prepend)
 		for i := range asns {
@@ -173,44 +187,33 @@ func (r route) path(asn uint32, prepend int, nextHop4, nextHop6 netip.Addr) (*ap
 	if len(r.comms.large) > 0 {
 		attrs = append(attrs, bgp.NewPathAttributeLargeCommunities(r.comms.large))
 	}
-	p, err := apiutil.NewPath(r.nlri, false, attrs, time.Now())
-	if err != nil {
-		return nil, fmt.Errorf("building the path for %s: %w", r.prefix, err)
-	}
-	return p, nil
+	return &apiutil.Path{Family: r.family, Nlri: r.nlri, Attrs: attrs, Age: time.Now().Unix()}, nil
 }
 
 // withdrawal builds the GoBGP path that withdraws r.
-func (r route) withdrawal() (*api.Path, error) {
-	attrs := []bgp.PathAttributeInterface{bgp.NewPathAttributeNextHop("0.0.0.0")}
-	if r.prefix.Addr().Is6() {
-		attrs = []bgp.PathAttributeInterface{bgp.NewPathAttributeMpReachNLRI("::", []bgp.AddrPrefixInterface{r.nlri})}
+func (r route) withdrawal() (*apiutil.Path, error) {
+	nh := netip.IPv4Unspecified()
+	if r.family == bgp.RF_IPv6_UC {
+		nh = netip.IPv6Unspecified()
 	}
-	p, err := apiutil.NewPath(r.nlri, true, attrs, time.Now())
+	nhAttr, err := r.nextHopAttr(nh)
 	if err != nil {
 		return nil, fmt.Errorf("building the withdrawal of %s: %w", r.prefix, err)
 	}
-	return p, nil
+	return &apiutil.Path{
+		Family:     r.family,
+		Nlri:       r.nlri,
+		Attrs:      []bgp.PathAttributeInterface{nhAttr},
+		Age:        time.Now().Unix(),
+		Withdrawal: true,
+	}, nil
 }
 
 // prefixOf converts a GoBGP unicast NLRI to a netip.Prefix.
-func prefixOf(p *api.Path) (netip.Prefix, bool) {
-	nlri, err := apiutil.GetNativeNlri(p)
-	if err != nil {
+func prefixOf(nlri bgp.NLRI) (netip.Prefix, bool) {
+	n, ok := nlri.(*bgp.IPAddrPrefix)
+	if !ok || n == nil || !n.Prefix.IsValid() {
 		return netip.Prefix{}, false
 	}
-	var addr netip.Addr
-	var bits int
-	switch n := nlri.(type) {
-	case *bgp.IPAddrPrefix:
-		addr, _ = netip.AddrFromSlice(n.Prefix.To4())
-		bits = int(n.Length)
-	case *bgp.IPv6AddrPrefix:
-		addr, _ = netip.AddrFromSlice(n.Prefix.To16())
-		bits = int(n.Length)
-	default:
-		return netip.Prefix{}, false
-	}
-	pfx, err := addr.Prefix(bits)
-	return pfx, err == nil && addr.IsValid()
+	return n.Prefix.Masked(), true
 }

@@ -5,8 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/osrg/gobgp/v3/pkg/apiutil"
-	"github.com/osrg/gobgp/v3/pkg/packet/bgp"
+	"github.com/osrg/gobgp/v4/pkg/packet/bgp"
 )
 
 func TestRoutePath(t *testing.T) {
@@ -39,17 +38,20 @@ func TestRoutePath(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, ok := prefixOf(p); !ok || got != tt.ann.Prefix {
+			if got, ok := prefixOf(p.Nlri); !ok || got != tt.ann.Prefix {
 				t.Errorf("prefix = %v, %v; want %v", got, ok, tt.ann.Prefix)
 			}
-			attrs, err := apiutil.GetNativePathAttributes(p)
-			if err != nil {
-				t.Fatal(err)
+			wantFamily := bgp.RF_IPv4_UC
+			if tt.ann.Prefix.Addr().Is6() {
+				wantFamily = bgp.RF_IPv6_UC
+			}
+			if p.Family != wantFamily || p.Withdrawal {
+				t.Errorf("family %v, withdrawal %v; want %v, false", p.Family, p.Withdrawal, wantFamily)
 			}
 			var nh string
 			var asPath, comms []uint32
 			large := 0
-			for _, a := range attrs {
+			for _, a := range p.Attrs {
 				switch a := a.(type) {
 				case *bgp.PathAttributeNextHop:
 					nh = a.Value.String()
@@ -70,8 +72,11 @@ func TestRoutePath(t *testing.T) {
 					nh, asPath, comms, large, tt.wantNH, tt.wantASPath, tt.wantComms, tt.wantLarge)
 			}
 			w, err := r.withdrawal()
-			if err != nil || !w.IsWithdraw {
+			if err != nil || !w.Withdrawal || w.Family != wantFamily {
 				t.Errorf("withdrawal = %+v, %v", w, err)
+			}
+			if got, ok := prefixOf(w.Nlri); !ok || got != tt.ann.Prefix {
+				t.Errorf("withdrawal prefix = %v, %v; want %v", got, ok, tt.ann.Prefix)
 			}
 		})
 	}
@@ -84,8 +89,7 @@ func TestRoutePathDefaultNextHop(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		attrs, _ := apiutil.GetNativePathAttributes(p)
-		for _, a := range attrs {
+		for _, a := range p.Attrs {
 			var nh string
 			switch a := a.(type) {
 			case *bgp.PathAttributeNextHop:

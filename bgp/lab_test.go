@@ -22,11 +22,12 @@ import (
 	"github.com/vishvananda/netns"
 )
 
-// Tests that start speakers do not run in parallel: GoBGP v3 keeps its
-// route-selection options in package variables that every BgpServer writes
-// at start, which the race detector reports when servers in one process
-// start while others run (see Speaker). Within a test, all speakers are
-// started from the test goroutine before their sessions carry routes.
+// Tests that start speakers do not run in parallel: GoBGP (v4.8.0 too)
+// keeps its route-selection options in package variables that every
+// BgpServer writes at start, which the race detector reports when servers
+// in one process start while others run (see Speaker). Within a test, all
+// speakers are started from the test goroutine before their sessions carry
+// routes.
 //
 // The lab: a router network namespace running BIRD 2, joined by one veth
 // pair to the test's own (root) namespace, where the speakers run

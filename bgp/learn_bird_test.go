@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
-	api "github.com/osrg/gobgp/v3/api"
+	api "github.com/osrg/gobgp/v4/api"
+	"github.com/osrg/gobgp/v4/pkg/apiutil"
+	"github.com/osrg/gobgp/v4/pkg/packet/bgp"
 )
 
 var origins = []netip.Prefix{
@@ -18,13 +20,13 @@ var origins = []netip.Prefix{
 // ribHas reports whether the speaker's global RIB holds prefix.
 func ribHas(t *testing.T, s *Speaker, prefix netip.Prefix) bool {
 	t.Helper()
-	fam := familyV4
+	fam := bgp.RF_IPv4_UC
 	if prefix.Addr().Is6() {
-		fam = familyV6
+		fam = bgp.RF_IPv6_UC
 	}
 	found := false
-	err := s.srv.ListPath(context.Background(), &api.ListPathRequest{TableType: api.TableType_GLOBAL, Family: fam}, func(d *api.Destination) {
-		if d.Prefix == prefix.String() {
+	err := s.srv.ListPath(apiutil.ListPathRequest{TableType: api.TableType_TABLE_TYPE_GLOBAL, Family: fam}, func(nlri bgp.NLRI, _ []*apiutil.Path) {
+		if p, ok := prefixOf(nlri); ok && p == prefix {
 			found = true
 		}
 	})

@@ -5,7 +5,9 @@ import (
 	"net/netip"
 	"slices"
 
-	api "github.com/osrg/gobgp/v3/api"
+	api "github.com/osrg/gobgp/v4/api"
+	"github.com/osrg/gobgp/v4/pkg/apiutil"
+	"github.com/osrg/gobgp/v4/pkg/packet/bgp"
 )
 
 // LearnedPrefixes returns the origin prefixes currently learned from the
@@ -70,17 +72,19 @@ func (s *Speaker) learnLoop(ctx context.Context) {
 // LearnOrigins neighbour, minus anything overlapping an anycast prefix.
 func (s *Speaker) listLearned(ctx context.Context) ([]netip.Prefix, error) {
 	var set []netip.Prefix
-	for _, fam := range []*api.Family{familyV4, familyV6} {
-		err := s.srv.ListPath(ctx, &api.ListPathRequest{TableType: api.TableType_GLOBAL, Family: fam}, func(d *api.Destination) {
-			for _, p := range d.Paths {
-				if !p.Best || p.IsWithdraw {
+	for _, fam := range []bgp.Family{bgp.RF_IPv4_UC, bgp.RF_IPv6_UC} {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		err := s.srv.ListPath(apiutil.ListPathRequest{TableType: api.TableType_TABLE_TYPE_GLOBAL, Family: fam}, func(nlri bgp.NLRI, paths []*apiutil.Path) {
+			for _, p := range paths {
+				if !p.Best || p.Withdrawal {
 					continue
 				}
-				from, err := netip.ParseAddr(p.NeighborIp)
-				if err != nil || !s.learn[from.Unmap()] {
+				if !p.PeerAddress.IsValid() || !s.learn[p.PeerAddress.Unmap()] {
 					continue // local path, or not from a LearnOrigins neighbour
 				}
-				pfx, ok := prefixOf(p)
+				pfx, ok := prefixOf(nlri)
 				if ok && !s.overlapsAnycast(pfx) {
 					set = append(set, pfx)
 				}

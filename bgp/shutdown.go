@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	api "github.com/osrg/gobgp/v3/api"
+	api "github.com/osrg/gobgp/v4/api"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
@@ -88,7 +88,7 @@ func (s *Speaker) Shutdown(ctx context.Context) error {
 func (s *Speaker) markSessions(ctx context.Context) []*sessionMark {
 	var marks []*sessionMark
 	s.srv.ListPeer(ctx, &api.ListPeerRequest{EnableAdvertised: true}, func(p *api.Peer) {
-		if p.GetState().GetSessionState() != api.PeerState_ESTABLISHED {
+		if p.GetState().GetSessionState() != api.PeerState_SESSION_STATE_ESTABLISHED {
 			return
 		}
 		var advertised uint64
@@ -148,7 +148,7 @@ func (s *Speaker) awaitWithdrawal(ctx context.Context, marks []*sessionMark) []s
 // confirmed reports whether the neighbour has the withdrawal (or the
 // session is gone, which makes the neighbour drop our routes anyway).
 func (s *Speaker) confirmed(m *sessionMark, p *api.Peer) bool {
-	if p == nil || p.GetState().GetSessionState() != api.PeerState_ESTABLISHED {
+	if p == nil || p.GetState().GetSessionState() != api.PeerState_SESSION_STATE_ESTABLISHED {
 		m.how = "session closed"
 		return true
 	}
@@ -215,11 +215,12 @@ func tcpAcked(p *api.Peer) (bool, error) {
 }
 
 // stopServer closes all sessions with a Cease NOTIFICATION and stops
-// GoBGP, bounded by ctx (at least stopMinBudget).
+// GoBGP and its goroutines, bounded by ctx (at least stopMinBudget). GoBGP
+// logs it if stopping fails.
 func (s *Speaker) stopServer(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() {
-		s.srv.StopBgp(context.Background(), &api.StopBgpRequest{})
+		s.srv.Stop()
 		close(done)
 	}()
 	// Even when the withdrawal wait used up ctx, give the Cease

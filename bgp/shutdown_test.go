@@ -4,7 +4,7 @@ import (
 	"net/netip"
 	"testing"
 
-	api "github.com/osrg/gobgp/v3/api"
+	api "github.com/osrg/gobgp/v4/api"
 )
 
 // fakePeer is a GoBGP peer record as ListPeer returns it.
@@ -28,7 +28,7 @@ func fakePeer(state api.PeerState_SessionState, sentUpdates, received uint64, lo
 func TestConfirmedWithoutSockDiag(t *testing.T) {
 	s := &Speaker{}
 	m := &sessionMark{addr: netip.MustParseAddr("198.18.0.254"), sentBefore: 10, expect: 2}
-	est := api.PeerState_ESTABLISHED
+	est := api.PeerState_SESSION_STATE_ESTABLISHED
 	steps := []struct {
 		name string
 		peer *api.Peer
@@ -51,7 +51,7 @@ func TestConfirmedWithoutSockDiag(t *testing.T) {
 
 func TestConfirmedSessionGone(t *testing.T) {
 	s := &Speaker{}
-	for _, p := range []*api.Peer{nil, fakePeer(api.PeerState_ACTIVE, 0, 0, "")} {
+	for _, p := range []*api.Peer{nil, fakePeer(api.PeerState_SESSION_STATE_ACTIVE, 0, 0, "")} {
 		m := &sessionMark{addr: netip.MustParseAddr("198.18.0.254"), sentBefore: 10, expect: 2}
 		if !s.confirmed(m, p) || m.how != "session closed" {
 			t.Errorf("peer %v: confirmed = false or how %q, want true by session closed", p, m.how)
@@ -63,7 +63,7 @@ func TestConfirmedSessionGone(t *testing.T) {
 // nobody uses, which must be an error (so that the caller falls back), not
 // a confirmation.
 func TestTCPAckedUnknownSocket(t *testing.T) {
-	p := fakePeer(api.PeerState_ESTABLISHED, 0, 0, "192.0.2.77")
+	p := fakePeer(api.PeerState_SESSION_STATE_ESTABLISHED, 0, 0, "192.0.2.77")
 	p.Conf.NeighborAddress = "192.0.2.78"
 	if acked, err := tcpAcked(p); err == nil || acked {
 		t.Fatalf("tcpAcked for an unused address pair = %v, %v; want an error", acked, err)

@@ -9,24 +9,25 @@ import (
 	"sync"
 	"time"
 
-	api "github.com/osrg/gobgp/v3/api"
-	"github.com/osrg/gobgp/v3/pkg/server"
+	api "github.com/osrg/gobgp/v4/api"
+	"github.com/osrg/gobgp/v4/pkg/apiutil"
+	"github.com/osrg/gobgp/v4/pkg/server"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Speaker is an embedded BGP speaker that announces the anycast prefixes of
 // one PoP. Its methods are safe for concurrent use.
 //
-// Run one Speaker per process. GoBGP v3 stores its route-selection options
-// in package variables that every server writes when it starts; several
-// speakers in one process work (they write the same values) but the race
-// detector reports those writes. GoBGP's event loop goroutine cannot be
-// stopped and stays parked after Shutdown.
+// Run one Speaker per process. GoBGP (still in v4.8.0) stores its
+// route-selection options in package variables that every server writes
+// when it starts and reads while it works; several speakers in one process
+// work (they write the same values) but the race detector reports those
+// accesses. Shutdown stops all of GoBGP's goroutines.
 type Speaker struct {
 	cfg    Config // validated, defaults applied
 	log    *slog.Logger
 	m      *metrics
-	srv    *server.BgpServer
+	srv    *server.BgpServer // created by Start
 	routes []route
 	pol    policy
 	learn  map[netip.Addr]bool // LearnOrigins neighbours
@@ -90,7 +91,6 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Speaker, err
 		cfg:       cfg,
 		log:       log,
 		m:         m,
-		srv:       server.NewBgpServer(server.LoggerOption(newSlogAdapter(log.With("lib", "gobgp")))),
 		routes:    routes,
 		pol:       policy{holdDown: cfg.HoldDown, grace: cfg.DrainGrace, prepend: cfg.DrainPrepend},
 		learn:     learn,
@@ -108,8 +108,7 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Speaker, err
 // Start restores the drain state from the state file, starts the BGP
 // server (listener, policies, neighbours) and announces the anycast
 // prefixes as soon as the health rule allows. ctx bounds the start-up only;
-// the speaker runs until Shutdown. On error nothing is left running except
-// GoBGP's idle event loop.
+// the speaker runs until Shutdown. On error nothing is left running.
 func (s *Speaker) Start(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -123,23 +122,33 @@ func (s *Speaker) Start(ctx context.Context) error {
 			return fmt.Errorf("bgp: %w", err)
 		}
 	}
-	go s.srv.Serve() // GoBGP's event loop; it has no way to return
+	// The server is created here rather than in New because it starts a
+	// goroutine (its BFD loop) at once, which only Stop ends.
+	//
+	// GoBGP v4 logs through the *slog.Logger it is given; the handler of
+	// s.log decides what is written (nil LevelVar: GoBGP's SetLogLevel API,
+	// which nothing here calls, changes nothing). It has no Fatal or Panic
+	// level any more: where it finds one of its internal invariants
+	// violated (a GoBGP bug) it calls panic itself and never os.Exit, so a
+	// supervisor still sees the stack.
+	s.srv = server.NewBgpServer(server.LoggerOption(s.log.With("lib", "gobgp"), nil))
+	go s.srv.Serve() // GoBGP's event loop; Stop ends it
 	if err := s.startServer(ctx); err != nil {
-		s.srv.StopBgp(context.Background(), &api.StopBgpRequest{})
+		s.srv.Stop()
 		return fmt.Errorf("bgp: start: %w", err)
 	}
 	wctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	if err := s.watch(wctx); err != nil {
 		cancel()
-		s.srv.StopBgp(context.Background(), &api.StopBgpRequest{})
+		s.srv.Stop()
 		return fmt.Errorf("bgp: start: %w", err)
 	}
 	for _, n := range s.cfg.Neighbors {
 		s.m.setSession(n.Address.String(), "idle")
 		if err := s.srv.AddPeer(ctx, &api.AddPeerRequest{Peer: peerConfig(n)}); err != nil {
 			cancel()
-			s.srv.StopBgp(context.Background(), &api.StopBgpRequest{})
+			s.srv.Stop()
 			return fmt.Errorf("bgp: start: neighbour %s: %w", n.Address, err)
 		}
 	}
@@ -177,14 +186,14 @@ func (s *Speaker) startServer(ctx context.Context) error {
 		}
 	}
 	for dir, name := range map[api.PolicyDirection]string{
-		api.PolicyDirection_IMPORT: policyImport,
-		api.PolicyDirection_EXPORT: policyExport,
+		api.PolicyDirection_POLICY_DIRECTION_IMPORT: policyImport,
+		api.PolicyDirection_POLICY_DIRECTION_EXPORT: policyExport,
 	} {
 		err := s.srv.AddPolicyAssignment(ctx, &api.AddPolicyAssignmentRequest{Assignment: &api.PolicyAssignment{
 			Name:          globalTable,
 			Direction:     dir,
 			Policies:      []*api.Policy{{Name: name}},
-			DefaultAction: api.RouteAction_REJECT,
+			DefaultAction: api.RouteAction_ROUTE_ACTION_REJECT,
 		}})
 		if err != nil {
 			return fmt.Errorf("policy assignment %s: %w", name, err)
@@ -196,27 +205,28 @@ func (s *Speaker) startServer(ctx context.Context) error {
 // watch subscribes to session state changes (metrics) and best-path
 // changes (learned prefixes).
 func (s *Speaker) watch(ctx context.Context) error {
-	err := s.srv.WatchEvent(ctx, &api.WatchEventRequest{Peer: &api.WatchEventRequest_Peer{}}, func(r *api.WatchEventResponse) {
-		ev := r.GetPeer()
-		if ev == nil || ev.Type != api.WatchEventResponse_PeerEvent_STATE || ev.Peer.GetState() == nil {
-			return
-		}
-		st := ev.Peer.State
-		state := sessionStateName(st.SessionState)
-		s.m.setSession(st.NeighborAddress, state)
-		s.log.Debug("bgp session state", "neighbor", st.NeighborAddress, "state", state)
-	})
+	err := s.srv.WatchEvent(ctx, server.WatchEventMessageCallbacks{
+		OnPeerUpdate: func(ev *apiutil.WatchEventMessage_PeerEvent, _ time.Time) {
+			if ev.Type != apiutil.PEER_EVENT_STATE {
+				return
+			}
+			neighbor := ev.Peer.State.NeighborAddress.String()
+			state := fsmStateName(ev.Peer.State.SessionState)
+			s.m.setSession(neighbor, state)
+			s.log.Debug("bgp session state", "neighbor", neighbor, "state", state)
+		},
+	}, server.WatchPeer())
 	if err != nil {
 		return fmt.Errorf("watching sessions: %w", err)
 	}
-	err = s.srv.WatchEvent(ctx, &api.WatchEventRequest{Table: &api.WatchEventRequest_Table{
-		Filters: []*api.WatchEventRequest_Table_Filter{{Type: api.WatchEventRequest_Table_Filter_BEST}},
-	}}, func(*api.WatchEventResponse) {
-		select {
-		case s.learnKick <- struct{}{}:
-		default:
-		}
-	})
+	err = s.srv.WatchEvent(ctx, server.WatchEventMessageCallbacks{
+		OnBestPath: func([]*apiutil.Path, time.Time) {
+			select {
+			case s.learnKick <- struct{}{}:
+			default:
+			}
+		},
+	}, server.WatchBestPath(false))
 	if err != nil {
 		return fmt.Errorf("watching the RIB: %w", err)
 	}

@@ -4,17 +4,61 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	api "github.com/osrg/gobgp/v4/api"
+	"github.com/osrg/gobgp/v4/pkg/packet/bgp"
 	"github.com/prometheus/client_golang/prometheus"
 )
+
+// discardLogger returns a logger that drops everything.
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// gobgpGoroutines returns the stacks of the goroutines running GoBGP code.
+func gobgpGoroutines() []string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	var out []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "github.com/osrg/gobgp/") {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// waitNoGoBGP fails the test unless every GoBGP goroutine ends within 5s.
+func waitNoGoBGP(t *testing.T, after string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		left := gobgpGoroutines()
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d GoBGP goroutines still running after %s:\n%s", len(left), after, strings.Join(left, "\n\n"))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
 
 // loopbackConfig is a speaker on 127.0.0.1 whose only neighbour (127.0.0.2)
 // is passive and never connects: it runs without root and without a peer.
@@ -223,5 +267,99 @@ func TestStartFailsOnBusyPort(t *testing.T) {
 	}
 	if err := s.Start(context.Background()); err == nil || !strings.Contains(err.Error(), fmt.Sprint(cfg.ListenPort)) {
 		t.Fatalf("Start on a busy port = %v, want an error naming the port", err)
+	}
+	waitNoGoBGP(t, "a failed Start")
+}
+
+// TestShutdownStopsGoBGP: a speaker that was only created runs no GoBGP
+// code, and Shutdown ends every goroutine GoBGP started.
+func TestShutdownStopsGoBGP(t *testing.T) {
+	waitNoGoBGP(t, "the earlier tests")
+	s, err := New(loopbackConfig(t), discardLogger(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := gobgpGoroutines(); len(g) != 0 {
+		t.Errorf("New started %d GoBGP goroutines", len(g))
+	}
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(gobgpGoroutines()) == 0 {
+		t.Fatal("no GoBGP goroutine found in a running speaker: the check is blind")
+	}
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitNoGoBGP(t, "Shutdown")
+}
+
+// TestGoBGPLogs: GoBGP's messages go to the speaker's logger, tagged
+// lib=gobgp, and the handler's level decides what is written.
+func TestGoBGPLogs(t *testing.T) {
+	var buf lockedBuffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	s, err := New(loopbackConfig(t), log, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var gobgpInfo int
+	for line := range strings.Lines(buf.String()) {
+		if strings.Contains(line, "level=DEBUG") {
+			t.Errorf("debug message written by an info handler: %s", line)
+		}
+		if strings.Contains(line, "lib=gobgp") && strings.Contains(line, "level=INFO") {
+			gobgpInfo++
+		}
+	}
+	if gobgpInfo == 0 {
+		t.Errorf("no GoBGP message at info level tagged lib=gobgp in:\n%s", buf.String())
+	}
+
+	var dbg lockedBuffer
+	log = slog.New(slog.NewTextHandler(&dbg, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	s, err = New(loopbackConfig(t), log, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.Shutdown(context.Background())
+	gobgpDebug := false
+	for line := range strings.Lines(dbg.String()) {
+		gobgpDebug = gobgpDebug || strings.Contains(line, "lib=gobgp") && strings.Contains(line, "level=DEBUG")
+	}
+	if !gobgpDebug {
+		t.Errorf("a debug handler got no GoBGP debug message:\n%s", dbg.String())
+	}
+}
+
+// TestSessionStateNames: both of GoBGP's session state types (ListPeer's
+// and the peer events') map to the names argo_bgp_session_state knows.
+func TestSessionStateNames(t *testing.T) {
+	apiStates := []api.PeerState_SessionState{
+		api.PeerState_SESSION_STATE_IDLE, api.PeerState_SESSION_STATE_CONNECT, api.PeerState_SESSION_STATE_ACTIVE,
+		api.PeerState_SESSION_STATE_OPENSENT, api.PeerState_SESSION_STATE_OPENCONFIRM, api.PeerState_SESSION_STATE_ESTABLISHED,
+	}
+	fsmStates := []bgp.FSMState{
+		bgp.BGP_FSM_IDLE, bgp.BGP_FSM_CONNECT, bgp.BGP_FSM_ACTIVE,
+		bgp.BGP_FSM_OPENSENT, bgp.BGP_FSM_OPENCONFIRM, bgp.BGP_FSM_ESTABLISHED,
+	}
+	for i := range apiStates {
+		a, f := sessionStateName(apiStates[i]), fsmStateName(fsmStates[i])
+		if a != f || sessionStateValues[a] != float64(i+1) {
+			t.Errorf("states %v and %v: names %q and %q, metric value %v; want one name with value %d",
+				apiStates[i], fsmStates[i], a, f, sessionStateValues[a], i+1)
+		}
+	}
+	if got := sessionStateName(api.PeerState_SESSION_STATE_ESTABLISHED); got != "established" {
+		t.Errorf("established is rendered %q", got)
 	}
 }

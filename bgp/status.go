@@ -7,7 +7,8 @@ import (
 	"strings"
 	"time"
 
-	api "github.com/osrg/gobgp/v3/api"
+	api "github.com/osrg/gobgp/v4/api"
+	"github.com/osrg/gobgp/v4/pkg/packet/bgp"
 )
 
 // Status is a snapshot of the speaker for argoctl.
@@ -140,7 +141,14 @@ func (s *Speaker) neighborStatus(running bool, now time.Time) []NeighborStatus {
 	return out
 }
 
-// sessionStateName renders GoBGP's session state in lower case.
+// sessionStateName renders a session state from GoBGP's ListPeer in lower
+// case: idle, connect, active, opensent, openconfirm or established.
 func sessionStateName(st api.PeerState_SessionState) string {
-	return strings.ToLower(st.String())
+	return strings.ToLower(strings.TrimPrefix(st.String(), "SESSION_STATE_"))
+}
+
+// fsmStateName renders a session state from GoBGP's peer events like
+// sessionStateName.
+func fsmStateName(st bgp.FSMState) string {
+	return strings.ToLower(strings.TrimPrefix(st.String(), "BGP_FSM_"))
 }
