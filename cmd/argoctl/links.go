@@ -26,12 +26,12 @@ func linksCmd(c *cli) *cobra.Command {
 			tw := newTable(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "FROM\tTO\tSTATE\tRTT\tJITTER\tLOSS\tCOST\tAGE\tSOURCE")
 			for _, l := range links {
-				cost := ms(l.CostMs)
+				cost := api.FormatMs(l.CostMs)
 				if l.BiasMs != 0 {
 					cost += fmt.Sprintf(" (bias %+.1fms)", l.BiasMs)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.From, l.To, upDown(l.Up), ms(l.RTTMs),
-					ms(l.JitterMs), pct(l.Loss), cost, age(l.AgeSec), l.Source)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.From, l.To, upDown(l.Up), api.FormatMs(l.RTTMs),
+					api.FormatMs(l.JitterMs), pct(l.Loss), cost, age(l.AgeSec), l.Source)
 			}
 			return tw.Flush()
 		},

@@ -56,24 +56,24 @@ func printPaths(w io.Writer, routes []api.Route) error {
 		}
 		direct := "down"
 		if r.DirectUp {
-			direct = ms(r.DirectCostMs)
+			direct = api.FormatMs(r.DirectCostMs)
 		}
 		gain := "-"
 		if r.DirectUp && r.GainMs > 0.005 {
-			gain = fmt.Sprintf("%s (%.0f%%)", ms(r.GainMs), r.GainPct)
+			gain = fmt.Sprintf("%s (%.0f%%)", api.FormatMs(r.GainMs), r.GainPct)
 		}
 		path := arrow(r.Path)
 		if r.Pinned {
 			path += " [pinned]"
 		}
-		rtt := ms(r.RTTMs)
+		rtt := api.FormatMs(r.RTTMs)
 		if r.ProbeRTTMs != nil {
-			rtt += fmt.Sprintf(" (probe %s)", ms(*r.ProbeRTTMs))
+			rtt += fmt.Sprintf(" (probe %s)", api.FormatMs(*r.ProbeRTTMs))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Dst, path, ms(r.CostMs), rtt,
-			pct(r.LossRatio), ms(r.JitterMs), direct, gain, age(r.HeldSec), r.Reason)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Dst, path, api.FormatMs(r.CostMs), rtt,
+			pct(r.LossRatio), api.FormatMs(r.JitterMs), direct, gain, age(r.HeldSec), r.Reason)
 		for _, b := range r.Backups {
-			fmt.Fprintf(tw, "\t  backup %s\t%s\t\t\t\t\t\t\t\n", arrow(b.Path), ms(b.CostMs))
+			fmt.Fprintf(tw, "\t  backup %s\t%s\t\t\t\t\t\t\t\n", arrow(b.Path), api.FormatMs(b.CostMs))
 		}
 	}
 	return tw.Flush()

@@ -113,7 +113,7 @@ func NewFabric(name string, log *slog.Logger, opts ...Option) (*Fabric, error) {
 		byName: map[string]*port{},
 		links:  map[[2]int]*linkCtl{},
 	}
-	ns, err := createNamedNetns(f.nsName)
+	ns, err := CreateNetns(f.nsName)
 	if err != nil {
 		return nil, err
 	}

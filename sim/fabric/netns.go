@@ -40,10 +40,10 @@ func inNetns(ns netns.NsHandle, fn func() error) error {
 	return <-errc
 }
 
-// createNamedNetns creates the network namespace name, bind-mounted under
-// /var/run/netns like `ip netns add`, and returns a handle to it. The calling
-// goroutine's thread is not affected.
-func createNamedNetns(name string) (netns.NsHandle, error) {
+// CreateNetns creates the network namespace name, bind-mounted under
+// /var/run/netns like `ip netns add`, and returns a handle to it (which the
+// caller closes). The calling goroutine's thread is not affected.
+func CreateNetns(name string) (netns.NsHandle, error) {
 	if _, err := os.Stat(filepath.Join(netnsDir, name)); err == nil {
 		return netns.None(), fmt.Errorf("netns %q already exists", name)
 	}

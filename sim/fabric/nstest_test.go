@@ -92,7 +92,7 @@ func newTestNet(t testing.TB, n int, opts ...Option) *testNet {
 	for i := range n {
 		name := string(rune('a' + i))
 		ns := tn.prefix + "-" + name
-		h, err := createNamedNetns(ns)
+		h, err := CreateNetns(ns)
 		if err != nil {
 			t.Fatalf("create netns: %v", err)
 		}

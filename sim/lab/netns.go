@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 
 	"github.com/argonet/argo/sim/fabric"
 	"github.com/vishvananda/netns"
@@ -22,33 +21,11 @@ func InNetns(name string, fn func() error) error { return fabric.InNetns(name, f
 // createNetns creates the named network namespace (like `ip netns add`)
 // without moving the calling thread.
 func createNetns(name string) error {
-	if _, err := os.Stat(filepath.Join(netnsDir, name)); err == nil {
-		return fmt.Errorf("netns %s already exists", name)
+	h, err := fabric.CreateNetns(name)
+	if h.IsOpen() {
+		h.Close()
 	}
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			errc <- fmt.Errorf("get current netns: %w", err)
-			return
-		}
-		defer orig.Close()
-		h, err := netns.NewNamed(name) // also moves this thread into it
-		if err == nil {
-			h.Close()
-		}
-		if serr := netns.Set(orig); serr != nil {
-			errc <- fmt.Errorf("return from new netns %s: %w", name, serr)
-			return // the thread stays locked and dies with this goroutine
-		}
-		runtime.UnlockOSThread()
-		if err != nil {
-			err = fmt.Errorf("create netns %s: %w", name, err)
-		}
-		errc <- err
-	}()
-	return <-errc
+	return err
 }
 
 // deleteNetns removes the named namespace; a missing one is not an error.

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/argonet/argo/api"
 	"github.com/argonet/argo/sim/flow"
 )
 
@@ -30,9 +31,9 @@ func (r *run) printLive(w io.Writer, t0 time.Time, period time.Duration) {
 			held = (time.Duration(rt.HeldSec * float64(time.Second))).Round(time.Second).String()
 			if rt.Reachable {
 				path = strings.Join(rt.Path, " → ")
-				cost, rtt, loss = msStr(rt.CostMs), msStr(rt.RTTMs), fmt.Sprintf("%.1f%%", 100*rt.LossRatio)
+				cost, rtt, loss = api.FormatMs(rt.CostMs), api.FormatMs(rt.RTTMs), fmt.Sprintf("%.1f%%", 100*rt.LossRatio)
 				if rt.DirectUp {
-					direct = msStr(rt.DirectCostMs)
+					direct = api.FormatMs(rt.DirectCostMs)
 				} else {
 					direct = "down"
 				}
@@ -74,18 +75,7 @@ func windowStats(s flow.Series, from, to time.Duration) window {
 	w.p50 = "-"
 	if len(rtts) > 0 {
 		slices.Sort(rtts)
-		w.p50 = msStr(float64(rtts[len(rtts)/2]) / 1e6)
+		w.p50 = api.FormatMs(float64(rtts[len(rtts)/2]) / 1e6)
 	}
 	return w
-}
-
-func msStr(v float64) string {
-	switch {
-	case v >= 100:
-		return fmt.Sprintf("%.0fms", v)
-	case v >= 10:
-		return fmt.Sprintf("%.1fms", v)
-	default:
-		return fmt.Sprintf("%.2fms", v)
-	}
 }
