@@ -15,7 +15,7 @@ import (
 
 type argoBlockVal struct {
 	_    structs.HostLayout
-	Hits uint64
+	Rule uint32
 }
 
 type argoConfig struct {
@@ -75,17 +75,18 @@ type argoRlState struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	argoMapArgoBlockV4  = "argo_block_v4"
-	argoMapArgoBlockV6  = "argo_block_v6"
-	argoMapArgoConfig   = "argo_config"
-	argoMapArgoCounters = "argo_counters"
-	argoMapArgoPopAddrs = "argo_pop_addrs"
-	argoMapArgoPopIds   = "argo_pop_ids"
-	argoMapArgoRlRules  = "argo_rl_rules"
-	argoMapArgoRlState  = "argo_rl_state"
-	argoMapArgoTxPorts  = "argo_tx_ports"
-	argoMapArgoVersion  = "argo_version"
-	argoProgArgoXdp     = "argo_xdp"
+	argoMapArgoBlockHits = "argo_block_hits"
+	argoMapArgoBlockV4   = "argo_block_v4"
+	argoMapArgoBlockV6   = "argo_block_v6"
+	argoMapArgoConfig    = "argo_config"
+	argoMapArgoCounters  = "argo_counters"
+	argoMapArgoPopAddrs  = "argo_pop_addrs"
+	argoMapArgoPopIds    = "argo_pop_ids"
+	argoMapArgoRlRules   = "argo_rl_rules"
+	argoMapArgoRlState   = "argo_rl_state"
+	argoMapArgoTxPorts   = "argo_tx_ports"
+	argoMapArgoVersion   = "argo_version"
+	argoProgArgoXdp      = "argo_xdp"
 )
 
 // loadArgo returns the embedded CollectionSpec for argo.
@@ -137,16 +138,17 @@ type argoProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type argoMapSpecs struct {
-	ArgoBlockV4  *ebpf.MapSpec `ebpf:"argo_block_v4"`
-	ArgoBlockV6  *ebpf.MapSpec `ebpf:"argo_block_v6"`
-	ArgoConfig   *ebpf.MapSpec `ebpf:"argo_config"`
-	ArgoCounters *ebpf.MapSpec `ebpf:"argo_counters"`
-	ArgoPopAddrs *ebpf.MapSpec `ebpf:"argo_pop_addrs"`
-	ArgoPopIds   *ebpf.MapSpec `ebpf:"argo_pop_ids"`
-	ArgoRlRules  *ebpf.MapSpec `ebpf:"argo_rl_rules"`
-	ArgoRlState  *ebpf.MapSpec `ebpf:"argo_rl_state"`
-	ArgoTxPorts  *ebpf.MapSpec `ebpf:"argo_tx_ports"`
-	ArgoVersion  *ebpf.MapSpec `ebpf:"argo_version"`
+	ArgoBlockHits *ebpf.MapSpec `ebpf:"argo_block_hits"`
+	ArgoBlockV4   *ebpf.MapSpec `ebpf:"argo_block_v4"`
+	ArgoBlockV6   *ebpf.MapSpec `ebpf:"argo_block_v6"`
+	ArgoConfig    *ebpf.MapSpec `ebpf:"argo_config"`
+	ArgoCounters  *ebpf.MapSpec `ebpf:"argo_counters"`
+	ArgoPopAddrs  *ebpf.MapSpec `ebpf:"argo_pop_addrs"`
+	ArgoPopIds    *ebpf.MapSpec `ebpf:"argo_pop_ids"`
+	ArgoRlRules   *ebpf.MapSpec `ebpf:"argo_rl_rules"`
+	ArgoRlState   *ebpf.MapSpec `ebpf:"argo_rl_state"`
+	ArgoTxPorts   *ebpf.MapSpec `ebpf:"argo_tx_ports"`
+	ArgoVersion   *ebpf.MapSpec `ebpf:"argo_version"`
 }
 
 // argoVariableSpecs contains global variables before they are loaded into the kernel.
@@ -175,20 +177,22 @@ func (o *argoObjects) Close() error {
 //
 // It can be passed to loadArgoObjects or ebpf.CollectionSpec.LoadAndAssign.
 type argoMaps struct {
-	ArgoBlockV4  *ebpf.Map `ebpf:"argo_block_v4"`
-	ArgoBlockV6  *ebpf.Map `ebpf:"argo_block_v6"`
-	ArgoConfig   *ebpf.Map `ebpf:"argo_config"`
-	ArgoCounters *ebpf.Map `ebpf:"argo_counters"`
-	ArgoPopAddrs *ebpf.Map `ebpf:"argo_pop_addrs"`
-	ArgoPopIds   *ebpf.Map `ebpf:"argo_pop_ids"`
-	ArgoRlRules  *ebpf.Map `ebpf:"argo_rl_rules"`
-	ArgoRlState  *ebpf.Map `ebpf:"argo_rl_state"`
-	ArgoTxPorts  *ebpf.Map `ebpf:"argo_tx_ports"`
-	ArgoVersion  *ebpf.Map `ebpf:"argo_version"`
+	ArgoBlockHits *ebpf.Map `ebpf:"argo_block_hits"`
+	ArgoBlockV4   *ebpf.Map `ebpf:"argo_block_v4"`
+	ArgoBlockV6   *ebpf.Map `ebpf:"argo_block_v6"`
+	ArgoConfig    *ebpf.Map `ebpf:"argo_config"`
+	ArgoCounters  *ebpf.Map `ebpf:"argo_counters"`
+	ArgoPopAddrs  *ebpf.Map `ebpf:"argo_pop_addrs"`
+	ArgoPopIds    *ebpf.Map `ebpf:"argo_pop_ids"`
+	ArgoRlRules   *ebpf.Map `ebpf:"argo_rl_rules"`
+	ArgoRlState   *ebpf.Map `ebpf:"argo_rl_state"`
+	ArgoTxPorts   *ebpf.Map `ebpf:"argo_tx_ports"`
+	ArgoVersion   *ebpf.Map `ebpf:"argo_version"`
 }
 
 func (m *argoMaps) Close() error {
 	return _ArgoClose(
+		m.ArgoBlockHits,
 		m.ArgoBlockV4,
 		m.ArgoBlockV6,
 		m.ArgoConfig,

@@ -6,8 +6,10 @@
 //
 //  1. parses Ethernet (one optional VLAN tag), IPv4, IPv6 and UDP;
 //  2. drops frames whose source address matches the blocklist (LPM tries,
-//     IPv4 and IPv6, with a hit count per entry) and frames over a
-//     per-source token-bucket rate limit configured per UDP destination port;
+//     IPv4 and IPv6, up to 32,768 prefixes together, each with a per-CPU
+//     hit counter, so that a flood over every receive queue never makes the
+//     CPUs share a cache line) and frames over a per-source token-bucket
+//     rate limit configured per UDP destination port;
 //  3. handles UDP to the overlay port over IPv4: drops datagrams from
 //     addresses that are not known PoPs (a relay is never an open
 //     reflector), drops headers that overlay.Decide rejects (same checks,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,6 +145,59 @@ func TestBlocklist(t *testing.T) {
 	}
 	if ret, _ := e.run(t, plainFrame(netip.MustParseAddr("198.51.100.1"), dst4, 53).bytes()); ret != xdpPass {
 		t.Fatalf("deleted prefix still drops (action %d)", ret)
+	}
+	// The deleted entry's counter (it had hits) is reused from zero.
+	reuse := netip.MustParsePrefix("203.0.113.0/24")
+	if err := e.tab.AddBlock(reuse); err != nil {
+		t.Fatal(err)
+	}
+	e.run(t, plainFrame(netip.MustParseAddr("203.0.113.9"), dst4, 53).bytes())
+	for _, b := range mustBlocklist(t, e.tab) {
+		if b.Prefix == reuse && b.Hits != 1 {
+			t.Fatalf("new entry %s in a reused counter: %d hits, want 1", reuse, b.Hits)
+		}
+	}
+}
+
+func mustBlocklist(t *testing.T, tab *tables) []BlockEntry {
+	t.Helper()
+	bl, err := tab.Blocklist()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bl
+}
+
+// TestBlocklistCapacity fills the blocklist (IPv4 and IPv6 share its
+// counters): one more entry is refused with a clear error and changes
+// nothing; after a delete there is room again.
+func TestBlocklistCapacity(t *testing.T) {
+	e := newProgEnv(t)
+	for i := range blockRules {
+		p := netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 0}), 24)
+		if i%2 == 1 {
+			p = netip.PrefixFrom(netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, byte(i >> 8), byte(i)}), 48)
+		}
+		if err := e.tab.AddBlock(p); err != nil {
+			t.Fatalf("entry %d (%s): %v", i, p, err)
+		}
+	}
+	extra := netip.MustParsePrefix("198.51.100.0/24")
+	err := e.tab.AddBlock(extra)
+	if err == nil || !strings.Contains(err.Error(), "blocklist full (32768 entries): 198.51.100.0/24 not added") {
+		t.Fatalf("AddBlock past capacity = %v", err)
+	}
+	if n := len(mustBlocklist(t, e.tab)); n != blockRules {
+		t.Fatalf("%d entries after the refused add, want %d", n, blockRules)
+	}
+	if err := e.tab.AddBlock(netip.MustParsePrefix("10.0.8.0/24")); err != nil { // already there
+		t.Fatalf("re-adding an entry of a full blocklist: %v", err)
+	}
+	if err := e.tab.DelBlock(netip.MustParsePrefix("2001:db8:1::/48")); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.tab.AddBlock(extra); err != nil {
+		t.Fatalf("AddBlock after a delete: %v", err)
 	}
 }
 

@@ -135,6 +135,21 @@ func TestPinnedStateSurvivesRestart(t *testing.T) {
 	if err != nil || cs[CounterDropBlocklist].Packets != 3 {
 		t.Fatalf("counters after restart: %v, %v", cs, err)
 	}
+	// A prefix added after the restart gets a counter of its own (the
+	// loader read which one the pinned entry uses), and re-adding the
+	// pinned prefix keeps its count.
+	block2 := netip.MustParsePrefix("198.51.100.0/25")
+	if err := x2.AddBlock(block2); err != nil {
+		t.Fatal(err)
+	}
+	if err := x2.AddBlock(block); err != nil {
+		t.Fatal(err)
+	}
+	hitBlocklist(t, x2, 2) // 198.51.100.1: the /25 now
+	bl, err = x2.Blocklist()
+	if err != nil || len(bl) != 2 || bl[0] != (BlockEntry{block, 3}) || bl[1] != (BlockEntry{block2, 2}) {
+		t.Fatalf("blocklist after restart and a new entry: %v, %v", bl, err)
+	}
 
 	// Without KeepOnExit, Close detaches and removes the link pin; the
 	// maps stay pinned.

@@ -12,7 +12,7 @@ import (
 )
 
 // mapVersion must equal ARGO_MAP_VERSION in bpf/argo.c.
-const mapVersion = 1
+const mapVersion = 2
 
 // tables wraps the program's maps with validated, typed accessors. Writers
 // are serialised by mu; the BPF program reads concurrently.
@@ -21,21 +21,31 @@ type tables struct {
 	mu    sync.Mutex
 	self  uint16
 	port  uint16
-	flags uint32 // cfg* flags of the config map
+	flags uint32  // cfg* flags of the config map
+	rules ruleSet // blocklist counter indices in use
+	ncpu  int     // possible CPUs: the length of a per-CPU value
 }
 
 // Flags of the config map (CFG_* in bpf/argo.c).
 const cfgZeroUDPChecksum = 1
 
 // newTables configures the maps for PoP self with the overlay port and
-// flags and marks the program ready. It does not touch pinned rules or state.
+// flags and marks the program ready. It does not change pinned rules or
+// state; it reads which blocklist counters pinned entries use.
 func newTables(m *argoMaps, self, port uint16, flags uint32) (*tables, error) {
-	t := &tables{m: m, self: self, port: port, flags: flags}
+	ncpu, err := ebpf.PossibleCPU()
+	if err != nil {
+		return nil, fmt.Errorf("count possible CPUs: %w", err)
+	}
+	t := &tables{m: m, self: self, port: port, flags: flags, ncpu: ncpu}
 	if err := m.ArgoVersion.Put(uint32(0), uint32(mapVersion)); err != nil {
 		return nil, fmt.Errorf("write map version: %w", err)
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if err := t.loadRules(); err != nil {
+		return nil, err
+	}
 	if err := t.writeConfig(); err != nil {
 		return nil, err
 	}
