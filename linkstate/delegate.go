@@ -29,22 +29,19 @@ func (d *delegate) NotifyMsg(b []byte) {
 		g.reject(reasonMalformed, err, "")
 		return
 	}
-	if g.accept(via, nt) && len(b) <= maxGossipMessage {
-		// Relay it (see relay). A table that came by direct send (to a
-		// member that just joined) is relayed too: otherwise it would
-		// suppress the relay of the same version arriving later by gossip.
-		msg := append([]byte(nil), b...)
-		msg[0] = kindGossip
-		g.queue.queue(nt.table.Origin, msg)
+	if g.accept(via, nt) {
+		g.relay(nt)
 	}
 }
 
-// relay queues a newer table learned by push/pull for gossip, as NotifyMsg
-// does for tables learned by gossip: every PoP that learns a newer version
-// passes it on once, whichever way it came (as OSPF floods LSAs learned in
-// a database exchange). A PoP that published before it joined reaches its
-// seed only through the join's push/pull; without this the other PoPs would
-// wait for the seed's next push/pull or the joiner's next refresh.
+// relay queues a newer table for gossip. Every PoP that learns a newer
+// version passes it on once, whichever way it came (as OSPF floods LSAs
+// learned in a database exchange): by gossip; by direct send to a member
+// that just joined (otherwise that copy would suppress the relay of the same
+// version arriving later by gossip); by push/pull (a PoP that published
+// before it joined reaches its seed only through the join's push/pull, and
+// the other PoPs would wait for the seed's next push/pull or the joiner's
+// next refresh).
 func (g *Gossip) relay(nt namedTable) {
 	msg, err := appendMessage(nil, kindGossip, nt.name, &nt.table)
 	if err != nil || len(msg) > maxGossipMessage {

@@ -14,8 +14,8 @@ import (
 // so that 1 ms of noise on a 2 ms link and 5 ms of noise on a 300 ms link are
 // both ignored. Jitter is judged against the RTT, not against itself: it
 // enters a path's cost next to the RTT, and small jitter values swing by
-// more than 10 % all the time. The zero
-// Threshold makes every change significant.
+// more than 10 % all the time. The zero Threshold makes every change
+// significant.
 type Threshold struct {
 	Relative float64       // fraction of the previous value, e.g. 0.1 = 10 %
 	Absolute time.Duration // e.g. 2 ms

@@ -60,9 +60,7 @@ func (dc *decider) decide(d int, st routeState, known bool, pin []uint16, forb [
 		if known {
 			text = "reachable again"
 		}
-		ns := dc.switchTo(fresh, text)
-		ns.settleUntil = dc.now.Add(dc.h.Settle)
-		return fresh, ns, &change{kind: ReasonInitial, text: text}
+		return fresh, dc.switchTo(fresh, text, dc.now.Add(dc.h.Settle)), &change{kind: ReasonInitial, text: text}
 	}
 	cur, why := dc.usable(st.primary, forb)
 	if why == "" && int(cur.hops) > dc.hops {
@@ -97,9 +95,7 @@ func (dc *decider) decide(d int, st routeState, known bool, pin []uint16, forb [
 		return cur, st, nil
 	}
 	text := fmt.Sprintf("better by %.1f ms (%.0f%%) for %v", gain, 100*gain/cur.cost, held.Round(time.Millisecond))
-	ns := dc.switchTo(fresh, text)
-	ns.settleUntil = st.settleUntil
-	return fresh, ns, &change{kind: ReasonBetter, text: text, from: st.primary}
+	return fresh, dc.switchTo(fresh, text, st.settleUntil), &change{kind: ReasonBetter, text: text, from: st.primary}
 }
 
 // failover replaces a dead primary at once. It prefers the first previously
@@ -125,13 +121,13 @@ func (dc *decider) failover(fresh label, st routeState, why string, prev *Route,
 			break
 		}
 	}
-	ns := dc.switchTo(choice, text)
-	ns.settleUntil = st.settleUntil // a failover does not end the settling
-	return choice, ns, &change{kind: ReasonDown, text: text, from: st.primary}
+	return choice, dc.switchTo(choice, text, st.settleUntil), &change{kind: ReasonDown, text: text, from: st.primary}
 }
 
-// switchTo is the state right after the primary changed to l.
-func (dc *decider) switchTo(l label, reason string) routeState {
+// switchTo is the state right after the primary changed to l. The settling
+// period that began when the destination became reachable carries over: a
+// change of primary (better or failover) does not end it.
+func (dc *decider) switchTo(l label, reason string, settleUntil time.Time) routeState {
 	p, _ := dc.g.path(dc.s.src, l, nil)
-	return routeState{primary: p.Nodes, since: dc.now, reason: reason}
+	return routeState{primary: p.Nodes, since: dc.now, reason: reason, settleUntil: settleUntil}
 }

@@ -14,9 +14,9 @@ const maxHold = time.Hour
 // meanwhile; the best one at the end is taken). A primary that goes down is
 // replaced at once.
 type Hysteresis struct {
-	// RelMargin is the relative improvement required, in [0, 1) (default 0.08: on the PlanetLab
-	// matrix it retains 95 % of the optimal gain at 0.1 route changes per
-	// pair per hour; 0.10 retains 94.5 %).
+	// RelMargin is the relative improvement required, in [0, 1) (default
+	// 0.08: on the PlanetLab matrix it retains 95 % of the optimal gain at
+	// 0.1 route changes per pair per hour; 0.10 retains 94.5 %).
 	RelMargin float64
 	// AbsMarginMs is the absolute improvement required in ms (default 2).
 	AbsMarginMs float64

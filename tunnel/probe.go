@@ -332,11 +332,11 @@ func (p *prober) report() {
 	}
 	b.mu.Unlock()
 	for _, e := range ev {
+		attrs := []any{"dst", e.dst, "nodes", e.nodes, "up", e.up}
 		if e.lossy {
-			b.log.Info("path state", "dst", e.dst, "nodes", e.nodes, "up", e.up, "reason", fmt.Sprintf("loss >= %.0f%% over the last %d probes", 100*p.cfg.LossDown, p.cfg.Window))
-		} else {
-			b.log.Info("path state", "dst", e.dst, "nodes", e.nodes, "up", e.up)
+			attrs = append(attrs, "reason", fmt.Sprintf("loss >= %.0f%% over the last %d probes", 100*p.cfg.LossDown, p.cfg.Window))
 		}
+		b.log.Info("path state", attrs...)
 		switch {
 		case e.up && b.cfg.OnPathUp != nil:
 			b.cfg.OnPathUp(e.dst, slices.Clone(e.nodes))

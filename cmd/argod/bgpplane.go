@@ -112,10 +112,9 @@ func (d *daemon) apiDrain(struct{}) (api.BGP, error) {
 		}
 		d.log.Info("drain requested: no transit; BGP prepending, then withdrawing after the grace period")
 	} else {
-		if err := saveDrain(drainFile(d.cfg.Load()), true); err != nil {
+		if err := d.setDrained(true); err != nil {
 			return api.BGP{}, err
 		}
-		d.drained.Store(true)
 		d.log.Info("drain requested: no transit through this PoP")
 	}
 	d.poke() // the main loop publishes the flag within a tick
@@ -127,11 +126,8 @@ func (d *daemon) apiUndrain(struct{}) (api.BGP, error) {
 		if err := d.bgp.Undrain(); err != nil {
 			return api.BGP{}, err
 		}
-	} else {
-		if err := saveDrain(drainFile(d.cfg.Load()), false); err != nil {
-			return api.BGP{}, err
-		}
-		d.drained.Store(false)
+	} else if err := d.setDrained(false); err != nil {
+		return api.BGP{}, err
 	}
 	d.log.Info("undrain requested")
 	d.poke()

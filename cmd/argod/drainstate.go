@@ -33,3 +33,13 @@ func saveDrain(path string, drained bool) error {
 	}
 	return bgp.SaveDrainState(path, drained, time.Now())
 }
+
+// setDrained sets the drain flag of a PoP without BGP, file first, so that
+// the flag in force is always the one a restart finds.
+func (d *daemon) setDrained(on bool) error {
+	if err := saveDrain(drainFile(d.cfg.Load()), on); err != nil {
+		return err
+	}
+	d.drained.Store(on)
+	return nil
+}
